@@ -1,0 +1,203 @@
+import { DiagLogLevel, diag } from '@opentelemetry/api';
+
+/** What `SPANLENS_RESPONSE_HEADERS` asks spanlens to add to HTTP responses. */
+export type ResponseHeadersMode = 'off' | 'server-timing' | 'all';
+
+/** Every setting spanlens reads, in one typed object. Nothing else reads `process.env`. */
+export interface SpanlensConfig {
+  serviceName: string | undefined;
+  slowQueryThresholdMs: number;
+  slowRequestThresholdMs: number;
+  nPlusOneMinRepeats: number;
+  nPlusOneMinDurationMs: number;
+  nPlusOneIgnore: string[];
+  responseHeaders: ResponseHeadersMode;
+  maxRoutes: number;
+  recordAll: boolean;
+  /** Trace exporter names from `OTEL_TRACES_EXPORTER` (`otlp`, `console`, `none`). */
+  tracesExporters: string[];
+  /** Metric exporter names from `OTEL_METRICS_EXPORTER` (`prometheus`, `otlp`, `console`, `none`). */
+  metricsExporters: string[];
+  /** OTLP trace protocol: `http/protobuf`, `http/json` or `grpc`. */
+  otlpTracesProtocol: string;
+  otlpMetricsProtocol: string;
+  metricsHost: string;
+  metricsPort: number;
+  /** `OTEL_TRACES_SAMPLER` and its argument; undefined means the SDK default (parent-based, always on). */
+  tracesSampler: string | undefined;
+  tracesSamplerArg: number | undefined;
+  /** `OTEL_BSP_*`: the batch span processor's queue and timing. */
+  batchSpanProcessor: {
+    maxQueueSize?: number;
+    scheduledDelayMillis?: number;
+    exportTimeoutMillis?: number;
+    maxExportBatchSize?: number;
+  };
+  enabledInstrumentations: string[] | undefined;
+  disabledInstrumentations: string[];
+  sdkDisabled: boolean;
+}
+
+/** Options given in code to `start()`; each one wins over its variable. */
+export type SpanlensOptions = Partial<Omit<SpanlensConfig, 'sdkDisabled'>>;
+
+export const DEFAULTS = {
+  slowQueryThresholdMs: 200,
+  slowRequestThresholdMs: 1000,
+  nPlusOneMinRepeats: 5,
+  nPlusOneMinDurationMs: 0,
+  responseHeaders: 'off' as ResponseHeadersMode,
+  maxRoutes: 500,
+  recordAll: true,
+  tracesExporter: 'otlp',
+  metricsExporter: 'prometheus',
+  otlpProtocol: 'http/protobuf',
+  metricsHost: '127.0.0.1',
+  metricsPort: 9464,
+};
+
+const TRACES_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads the environment into a `SpanlensConfig`. A bad value never throws: it is reported once through
+ * `diag`, naming the variable, the value and the default used instead.
+ */
+export function readConfig(env: Env = process.env, options: SpanlensOptions = {}): SpanlensConfig {
+  const read = new EnvReader(env);
+  const fromEnv: SpanlensConfig = {
+    serviceName: read.string('OTEL_SERVICE_NAME'),
+    slowQueryThresholdMs: read.number('SPANLENS_SLOW_QUERY_MS', DEFAULTS.slowQueryThresholdMs, 0),
+    slowRequestThresholdMs: read.number('SPANLENS_SLOW_REQUEST_MS', DEFAULTS.slowRequestThresholdMs, 0),
+    nPlusOneMinRepeats: read.integer('SPANLENS_N_PLUS_ONE_MIN_REPEATS', DEFAULTS.nPlusOneMinRepeats, 2),
+    nPlusOneMinDurationMs: read.number('SPANLENS_N_PLUS_ONE_MIN_DURATION_MS', DEFAULTS.nPlusOneMinDurationMs, 0),
+    nPlusOneIgnore: read.list('SPANLENS_N_PLUS_ONE_IGNORE') ?? [],
+    responseHeaders: read.oneOf('SPANLENS_RESPONSE_HEADERS', ['off', 'server-timing', 'all'], DEFAULTS.responseHeaders),
+    maxRoutes: read.integer('SPANLENS_MAX_ROUTES', DEFAULTS.maxRoutes, 1),
+    recordAll: read.boolean('SPANLENS_RECORD_ALL', DEFAULTS.recordAll),
+    tracesExporters: read.list('OTEL_TRACES_EXPORTER') ?? [DEFAULTS.tracesExporter],
+    metricsExporters: read.list('OTEL_METRICS_EXPORTER') ?? [DEFAULTS.metricsExporter],
+    otlpTracesProtocol:
+      read.string('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? read.string('OTEL_EXPORTER_OTLP_PROTOCOL') ?? DEFAULTS.otlpProtocol,
+    otlpMetricsProtocol:
+      read.string('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL') ?? read.string('OTEL_EXPORTER_OTLP_PROTOCOL') ?? DEFAULTS.otlpProtocol,
+    metricsHost: read.string('OTEL_EXPORTER_PROMETHEUS_HOST') ?? DEFAULTS.metricsHost,
+    metricsPort: read.integer('OTEL_EXPORTER_PROMETHEUS_PORT', DEFAULTS.metricsPort, 0, 65535),
+    tracesSampler: read.oneOf('OTEL_TRACES_SAMPLER', TRACES_SAMPLERS, undefined),
+    tracesSamplerArg: read.optionalNumber('OTEL_TRACES_SAMPLER_ARG', 0, 1),
+    batchSpanProcessor: {
+      maxQueueSize: read.optionalNumber('OTEL_BSP_MAX_QUEUE_SIZE', 1),
+      scheduledDelayMillis: read.optionalNumber('OTEL_BSP_SCHEDULE_DELAY', 0),
+      exportTimeoutMillis: read.optionalNumber('OTEL_BSP_EXPORT_TIMEOUT', 1),
+      maxExportBatchSize: read.optionalNumber('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 1),
+    },
+    enabledInstrumentations: read.list('OTEL_NODE_ENABLED_INSTRUMENTATIONS'),
+    disabledInstrumentations: read.list('OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [],
+    sdkDisabled: read.boolean('OTEL_SDK_DISABLED', false),
+  };
+  const config: SpanlensConfig = { ...fromEnv };
+  for (const [key, value] of Object.entries(options) as [keyof SpanlensOptions, unknown][]) {
+    if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
+  }
+  return config;
+}
+
+/** Parses variables; each rejected value produces exactly one warning. */
+class EnvReader {
+  constructor(private readonly env: Env) {}
+
+  string(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  list(name: string): string[] | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    const items = value.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+    return items.length > 0 ? [...new Set(items)] : undefined;
+  }
+
+  number(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      return this.reject(name, raw, fallback, `a number from ${min} to ${max}`);
+    }
+    return value;
+  }
+
+  integer(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      return this.reject(name, raw, fallback, `a whole number from ${min} to ${max}`);
+    }
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const lower = raw.toLowerCase();
+    if (lower === 'true' || lower === '1') return true;
+    if (lower === 'false' || lower === '0') return false;
+    return this.reject(name, raw, fallback, 'true or false');
+  }
+
+  /** A number with no spanlens default: a bad value leaves the setting to the SDK's default. */
+  optionalNumber(name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      return this.reject(name, raw, undefined, `a number from ${min} to ${max}`);
+    }
+    return value;
+  }
+
+  oneOf<T extends string, F extends T | undefined>(name: string, allowed: readonly T[], fallback: F): T | F {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    const lower = raw.toLowerCase() as T;
+    if (allowed.includes(lower)) return lower;
+    return this.reject(name, raw, fallback, `one of ${allowed.join(', ')}`);
+  }
+
+  private reject<T>(name: string, raw: string, fallback: T, expected: string): T {
+    const used = fallback === undefined ? "the OpenTelemetry SDK's default" : `the default ${String(fallback)}`;
+    diag.warn(`spanlens: ${name}=${JSON.stringify(raw)} is not valid (expected ${expected}); using ${used}`);
+    return fallback;
+  }
+}
+
+const LOG_LEVELS: Record<string, DiagLogLevel> = {
+  none: DiagLogLevel.NONE,
+  error: DiagLogLevel.ERROR,
+  warn: DiagLogLevel.WARN,
+  info: DiagLogLevel.INFO,
+  debug: DiagLogLevel.DEBUG,
+  verbose: DiagLogLevel.VERBOSE,
+  all: DiagLogLevel.ALL,
+};
+
+/**
+ * `OTEL_LOG_LEVEL` for the preload's diagnostic logger; spanlens defaults to `warn` so that its own
+ * configuration warnings reach the user. Read before everything else, so it cannot warn through `diag`.
+ */
+export function readLogLevel(env: Env = process.env): { level: DiagLogLevel; invalid: string | undefined } {
+  const raw = env['OTEL_LOG_LEVEL']?.trim();
+  if (!raw) return { level: DiagLogLevel.WARN, invalid: undefined };
+  const level = LOG_LEVELS[raw.toLowerCase()];
+  return level === undefined ? { level: DiagLogLevel.WARN, invalid: raw } : { level, invalid: undefined };
+}

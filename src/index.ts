@@ -1,0 +1,9 @@
+export { start, type SpanlensHandle } from './start/start.js';
+export type { SpanlensOptions, SpanlensConfig, ResponseHeadersMode } from './config/config.js';
+export {
+  RequestStatisticsProcessor,
+  type RequestStatisticsProcessorOptions,
+  type RequestSummary,
+  MAX_IN_FLIGHT_REQUESTS,
+} from './processors/request-statistics-processor.js';
+export type { RequestProgress } from './processors/request-state.js';

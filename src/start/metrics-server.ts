@@ -1,0 +1,79 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { diag } from '@opentelemetry/api';
+import { warnOnce } from '../diag-once.js';
+
+export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+
+/**
+ * spanlens' own HTTP server on `OTEL_EXPORTER_PROMETHEUS_HOST:_PORT`: `/metrics` and, later, `/stats`.
+ * A port already in use gives one warning; the app keeps running.
+ */
+export class MetricsServer {
+  private readonly server: Server;
+  private listening = false;
+
+  constructor(private readonly routes: Record<string, RouteHandler>) {
+    this.server = createServer((request, response) => this.handle(request, response));
+    // The server must never keep the app alive or delay its exit.
+    this.server.unref();
+  }
+
+  /** Whether a request arrived on this server (its requests are not traced). */
+  owns(request: IncomingMessage): boolean {
+    return (request.socket as { server?: unknown } | undefined)?.server === this.server;
+  }
+
+  listen(host: string, port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        diag.warn(
+          `spanlens: cannot serve metrics on ${host}:${port} (${error.code ?? error.message}); ` +
+            'set OTEL_EXPORTER_PROMETHEUS_PORT to a free port. The app keeps running without /metrics.',
+        );
+        resolve(false);
+      };
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        this.server.on('error', (error) => diag.warn(`spanlens: metrics server error: ${error.message}`));
+        this.listening = true;
+        resolve(true);
+      });
+    });
+  }
+
+  get port(): number | undefined {
+    const address = this.server.address();
+    return address !== null && typeof address === 'object' ? address.port : undefined;
+  }
+
+  close(): Promise<void> {
+    if (!this.listening) return Promise.resolve();
+    this.listening = false;
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private handle(request: IncomingMessage, response: ServerResponse): void {
+    const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
+    const route = this.routes[path];
+    if (request.method !== 'GET' || route === undefined) {
+      response.statusCode = 404;
+      response.end('Not found\n');
+      return;
+    }
+    const fail = (error: unknown): void => {
+      warnOnce(`metrics-server${path}`, `${path} failed`, error);
+      if (!response.headersSent) response.statusCode = 500;
+      response.end();
+    };
+    try {
+      const result = route(request, response);
+      if (result instanceof Promise) result.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import { diag } from '@opentelemetry/api';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { type SpanlensConfig, type SpanlensOptions, readConfig } from '../config/config.js';
+import { RequestStatisticsProcessor } from '../processors/request-statistics-processor.js';
+import { VERSION } from '../version.js';
+import { createInstrumentations } from './instrumentations.js';
+import { createMetricReaders } from './metric-readers.js';
+import { MetricsServer } from './metrics-server.js';
+import { ResponseHeaders } from './response-headers.js';
+import { createSampler } from './sampler.js';
+import { createExportingSpanProcessors } from './trace-exporters.js';
+
+/** What `start()` returns. */
+export interface SpanlensHandle {
+  /** Flushes spans and metrics, stops the metrics server. Safe to call more than once. */
+  shutdown(): Promise<void>;
+  /** The processor deriving per-request statistics, for tests and advanced users. */
+  readonly requestStatistics: RequestStatisticsProcessor | undefined;
+  /** Resolves once the metrics server listens (or failed to), with its port when it listens. */
+  readonly ready: Promise<number | undefined>;
+}
+
+const STARTED = Symbol.for('spanlens.started');
+type GlobalWithHandle = typeof globalThis & { [STARTED]?: SpanlensHandle };
+
+/**
+ * Starts spanlens: NodeSDK with the request statistics processor, the exporters named by the standard
+ * variables, the instrumentations, and the metrics server. A second call returns the first handle.
+ * Never throws: on failure it reports through `diag` and the app runs uninstrumented.
+ */
+export function start(options: SpanlensOptions = {}): SpanlensHandle {
+  const global = globalThis as GlobalWithHandle;
+  const running = global[STARTED];
+  if (running !== undefined) return running;
+  let handle: SpanlensHandle;
+  try {
+    handle = startSdk(readConfig(process.env, options));
+  } catch (error) {
+    diag.error(`spanlens: could not start; the app runs without it: ${String(error)}`);
+    handle = { shutdown: () => Promise.resolve(), requestStatistics: undefined, ready: Promise.resolve(undefined) };
+  }
+  global[STARTED] = handle;
+  return handle;
+}
+
+function startSdk(config: SpanlensConfig): SpanlensHandle {
+  if (config.sdkDisabled) {
+    diag.info('spanlens: OTEL_SDK_DISABLED=true; nothing started');
+    return { shutdown: () => Promise.resolve(), requestStatistics: undefined, ready: Promise.resolve(undefined) };
+  }
+  const requestStatistics = new RequestStatisticsProcessor({
+    slowQueryThresholdMs: config.slowQueryThresholdMs,
+    slowRequestThresholdMs: config.slowRequestThresholdMs,
+    maxRoutes: config.maxRoutes,
+  });
+  const spanProcessors: SpanProcessor[] = [requestStatistics, ...createExportingSpanProcessors(config)];
+  const { readers, prometheus } = createMetricReaders(config);
+
+  const responseHeaders =
+    config.responseHeaders === 'off'
+      ? undefined
+      : new ResponseHeaders(config.responseHeaders, (spanId) => requestStatistics.progressOf(spanId));
+  let metricsServer: MetricsServer | undefined;
+  if (prometheus !== undefined) {
+    let resourceSettled: Promise<void> | undefined;
+    metricsServer = new MetricsServer({
+      '/metrics': async (request, response) => {
+        await (resourceSettled ??= settleResource(prometheus));
+        prometheus.getMetricsRequestHandler(request, response);
+      },
+    });
+  }
+  const instrumentations = createInstrumentations(config, {
+    ignoreIncomingRequest: (request) => metricsServer?.owns(request) ?? false,
+    onIncomingRequest: (span, request) => responseHeaders?.rememberServerSpan(span, request),
+  });
+
+  const sdk = new NodeSDK({
+    ...(config.serviceName === undefined ? {} : { serviceName: config.serviceName }),
+    spanProcessors,
+    sampler: createSampler(config),
+    metricReaders: readers,
+    instrumentations,
+  });
+  sdk.start();
+  responseHeaders?.install();
+  const ready = metricsServer
+    ? metricsServer.listen(config.metricsHost, config.metricsPort).then((ok) => (ok ? metricsServer.port : undefined))
+    : Promise.resolve(undefined);
+  diag.debug(
+    `spanlens ${VERSION} started: traces=${config.tracesExporters.join(',')} metrics=${config.metricsExporters.join(',')} ` +
+      `instrumentations=${instrumentations.map((i) => i.instrumentationName).join(',')}`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    stopping ??= Promise.allSettled([sdk.shutdown(), metricsServer?.close()]).then((results) => {
+      for (const result of results) {
+        if (result.status === 'rejected') diag.warn(`spanlens: shutdown: ${String(result.reason)}`);
+      }
+    });
+    return stopping;
+  };
+  return { shutdown, requestStatistics, ready };
+}
+
+/**
+ * Waits for the resource's asynchronous attributes (such as `host.id`): the Prometheus exporter reads
+ * them for `target_info` and logs an error when they are still pending.
+ */
+async function settleResource(prometheus: PrometheusExporter): Promise<void> {
+  try {
+    const { resourceMetrics } = await prometheus.collect();
+    await resourceMetrics.resource.waitForAsyncAttributes?.();
+  } catch {
+    // Serving metrics matters more than a complete target_info.
+  }
+}

@@ -1,0 +1,51 @@
+import { diag } from '@opentelemetry/api';
+import { OTLPTraceExporter as OTLPGrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
+import type { SpanlensConfig } from '../config/config.js';
+
+/**
+ * The exporting span processors named by `OTEL_TRACES_EXPORTER`. NodeSDK stops reading that variable once
+ * it is given span processors, so spanlens rebuilds the standard behaviour: `otlp` (default, over the
+ * protocol of `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`/`_PROTOCOL`), `console`, `none`, comma lists.
+ */
+export function createExportingSpanProcessors(config: SpanlensConfig): SpanProcessor[] {
+  let names = config.tracesExporters;
+  if (names.includes('none')) {
+    if (names.length === 1) return [];
+    diag.warn(`spanlens: OTEL_TRACES_EXPORTER lists "none" with other exporters; ignoring "none"`);
+    names = names.filter((name) => name !== 'none');
+  }
+  const processors: SpanProcessor[] = [];
+  for (const name of names) {
+    if (name === 'otlp') {
+      processors.push(new BatchSpanProcessor({ exporter: otlpTraceExporter(config.otlpTracesProtocol), ...config.batchSpanProcessor }));
+    } else if (name === 'console') {
+      processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
+    } else {
+      diag.warn(`spanlens: OTEL_TRACES_EXPORTER value "${name}" is not supported (expected otlp, console or none); skipping it`);
+    }
+  }
+  return processors;
+}
+
+function otlpTraceExporter(protocol: string): SpanExporter {
+  switch (protocol) {
+    case 'grpc':
+      return new OTLPGrpcTraceExporter();
+    case 'http/json':
+      return new OTLPJsonTraceExporter();
+    case 'http/protobuf':
+      return new OTLPProtoTraceExporter();
+    default:
+      diag.warn(`spanlens: OTLP traces protocol "${protocol}" is not supported; using the default http/protobuf`);
+      return new OTLPProtoTraceExporter();
+  }
+}

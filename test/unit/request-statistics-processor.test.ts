@@ -1,0 +1,210 @@
+import { type Context, ROOT_CONTEXT, SpanKind, type Tracer, context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import {
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { RequestStatisticsProcessor, type RequestSummary } from '../../src/processors/request-statistics-processor';
+
+const SLOW_QUERY_MS = 50;
+
+interface Harness {
+  tracer: Tracer;
+  exporter: InMemorySpanExporter;
+  processor: RequestStatisticsProcessor;
+  summaries: RequestSummary[];
+}
+
+function harness(options: { maxInFlightRequests?: number; maxRoutes?: number } = {}): Harness {
+  const exporter = new InMemorySpanExporter();
+  const processor = new RequestStatisticsProcessor({
+    slowQueryThresholdMs: SLOW_QUERY_MS,
+    slowRequestThresholdMs: 1000,
+    maxRoutes: options.maxRoutes ?? 10,
+    meterProvider: new MeterProvider(),
+    ...(options.maxInFlightRequests === undefined ? {} : { maxInFlightRequests: options.maxInFlightRequests }),
+  });
+  const provider = new TracerProvider({ spanProcessors: [processor, new SimpleSpanProcessor({ exporter })] });
+  const summaries: RequestSummary[] = [];
+  processor.onRequestEnd((summary) => summaries.push(summary));
+  return { tracer: provider.getTracer('test'), exporter, processor, summaries };
+}
+
+const contextManager = new AsyncLocalStorageContextManager();
+beforeAll(() => context.setGlobalContextManager(contextManager.enable()));
+afterAll(() => context.disable());
+
+/** Starts a database span the way instrumentation-pg does, ended after `durationMs` of span time. */
+function query(tracer: Tracer, parent: Context, text: string, durationMs = 1): void {
+  const start = Date.now();
+  const span = tracer.startSpan(
+    'pg.query:SELECT test',
+    { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': text }, startTime: start },
+    parent,
+  );
+  span.end(start + durationMs);
+}
+
+function serverSpan(tracer: Tracer, path: string, parent: Context = ROOT_CONTEXT) {
+  return tracer.startSpan(
+    'GET',
+    { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'url.path': path } },
+    parent,
+  );
+}
+
+function exported(exporter: InMemorySpanExporter, name: string): ReadableSpan[] {
+  return exporter.getFinishedSpans().filter((span) => span.name === name);
+}
+
+describe('RequestStatisticsProcessor', () => {
+  it('counts the database spans nested at any depth under a request and sums their time', () => {
+    const { tracer, exporter } = harness();
+    const root = serverSpan(tracer, '/meetings/42');
+    const rootContext = trace.setSpan(ROOT_CONTEXT, root);
+    query(tracer, rootContext, 'SELECT 1', 2);
+    const middleware = tracer.startSpan('middleware', {}, rootContext);
+    const middlewareContext = trace.setSpan(rootContext, middleware);
+    query(tracer, middlewareContext, 'SELECT 2', 3);
+    query(tracer, middlewareContext, 'SELECT 3', 4);
+    middleware.end();
+    root.end();
+
+    const [request] = exported(exporter, 'GET');
+    expect(request?.attributes).toMatchObject({
+      'spanlens.db.query_count': 3,
+      'spanlens.db.duration_ms': 9,
+      'spanlens.db.slow_query_count': 0,
+      'spanlens.slow': false,
+    });
+  });
+
+  it('never counts connection spans as queries', () => {
+    const { tracer, exporter } = harness();
+    const root = serverSpan(tracer, '/users');
+    const rootContext = trace.setSpan(ROOT_CONTEXT, root);
+    for (const name of ['pg.connect', 'pg-pool.connect']) {
+      tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }, rootContext).end();
+    }
+    query(tracer, rootContext, 'SELECT 1');
+    root.end();
+    expect(exported(exporter, 'GET')[0]?.attributes['spanlens.db.query_count']).toBe(1);
+  });
+
+  it('flags a statement at or above the slow threshold on its own span and on the request', () => {
+    const { tracer, exporter } = harness();
+    const root = serverSpan(tracer, '/report');
+    const rootContext = trace.setSpan(ROOT_CONTEXT, root);
+    query(tracer, rootContext, 'SELECT pg_sleep(1)', SLOW_QUERY_MS);
+    query(tracer, rootContext, 'SELECT 1', SLOW_QUERY_MS - 1);
+    root.end();
+
+    const queries = exported(exporter, 'pg.query:SELECT test');
+    expect(queries.map((span) => span.attributes['spanlens.db.slow'])).toEqual([true, undefined]);
+    expect(exported(exporter, 'GET')[0]?.attributes['spanlens.db.slow_query_count']).toBe(1);
+  });
+
+  it('keeps concurrent requests apart', async () => {
+    const { tracer, exporter } = harness();
+    const requests = Array.from({ length: 20 }, async (_, index) => {
+      const root = serverSpan(tracer, `/meetings/${index}`);
+      await context.with(trace.setSpan(ROOT_CONTEXT, root), async () => {
+        for (let i = 0; i < index % 5; i++) {
+          await new Promise((resolve) => setImmediate(resolve));
+          query(tracer, context.active(), `SELECT ${i}`);
+        }
+      });
+      root.end();
+      return { spanId: root.spanContext().spanId, expected: index % 5 };
+    });
+    const results = await Promise.all(requests);
+    const bySpanId = new Map(exported(exporter, 'GET').map((span) => [span.spanContext().spanId, span]));
+    for (const { spanId, expected } of results) {
+      expect(bySpanId.get(spanId)?.attributes['spanlens.db.query_count']).toBe(expected);
+    }
+  });
+
+  it('treats a span with a remote parent as the root of a request in this process', () => {
+    const { tracer, exporter } = harness();
+    const remote = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: 1,
+      isRemote: true,
+    });
+    const root = serverSpan(tracer, '/orders/7', remote);
+    query(tracer, trace.setSpan(remote, root), 'SELECT 1');
+    root.end();
+    expect(exported(exporter, 'GET')[0]?.attributes['spanlens.db.query_count']).toBe(1);
+  });
+
+  it('leaves the ended request unchanged when a child query ends after it, and still flags the query', () => {
+    const { tracer, exporter, processor } = harness();
+    const root = serverSpan(tracer, '/fire-and-forget');
+    const rootContext = trace.setSpan(ROOT_CONTEXT, root);
+    const start = Date.now();
+    const late = tracer.startSpan(
+      'pg.query:UPDATE test',
+      { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' }, startTime: start },
+      rootContext,
+    );
+    root.end();
+    late.end(start + SLOW_QUERY_MS);
+
+    expect(exported(exporter, 'GET')[0]?.attributes['spanlens.db.query_count']).toBe(0);
+    expect(exported(exporter, 'pg.query:UPDATE test')[0]?.attributes['spanlens.db.slow']).toBe(true);
+    expect(processor.inFlightCount).toBe(0);
+  });
+
+  it('does not treat a query with no parent (one at start-up) as a request', () => {
+    const { tracer, processor, summaries } = harness();
+    query(tracer, ROOT_CONTEXT, 'CREATE TABLE t (id int)');
+    expect(processor.inFlightCount).toBe(0);
+    expect(summaries).toHaveLength(0);
+  });
+
+  it('drops the oldest request when the in-flight cap is reached', () => {
+    const { tracer, exporter, processor } = harness({ maxInFlightRequests: 2 });
+    const first = serverSpan(tracer, '/a');
+    const second = serverSpan(tracer, '/b');
+    const third = serverSpan(tracer, '/c');
+    expect(processor.inFlightCount).toBe(2);
+    query(tracer, trace.setSpan(ROOT_CONTEXT, first), 'SELECT 1');
+    query(tracer, trace.setSpan(ROOT_CONTEXT, third), 'SELECT 1');
+    for (const span of [first, second, third]) span.end();
+
+    const byPath = new Map(exported(exporter, 'GET').map((span) => [span.attributes['url.path'], span.attributes]));
+    expect(byPath.get('/a')?.['spanlens.db.query_count']).toBeUndefined();
+    expect(byPath.get('/b')?.['spanlens.db.query_count']).toBe(0);
+    expect(byPath.get('/c')?.['spanlens.db.query_count']).toBe(1);
+    expect(processor.inFlightCount).toBe(0);
+  });
+
+  it('labels a request by its templated path and caps the number of routes', () => {
+    const { tracer, summaries } = harness({ maxRoutes: 2 });
+    for (const path of ['/meetings/1', '/meetings/2', '/users/3f2b8c1e-4d5a-4b6c-9d7e-0a1b2c3d4e5f', '/settings']) {
+      serverSpan(tracer, path).end();
+    }
+    expect(summaries.map((summary) => summary.route)).toEqual(['/meetings/{id}', '/meetings/{id}', '/users/{id}', 'OTHER']);
+  });
+
+  it('prefers the route a framework set over the path', () => {
+    const { tracer, summaries } = harness();
+    const root = serverSpan(tracer, '/meetings/9');
+    root.setAttribute('http.route', '/meetings/:id');
+    root.end();
+    expect(summaries[0]?.route).toBe('/meetings/:id');
+  });
+
+  it('marks a request at or above the slow-request threshold as slow', () => {
+    const { tracer, exporter, summaries } = harness();
+    const start = Date.now();
+    tracer.startSpan('GET', { kind: SpanKind.SERVER, startTime: start }).end(start + 1000);
+    tracer.startSpan('GET', { kind: SpanKind.SERVER, startTime: start }).end(start + 999);
+    expect(exported(exporter, 'GET').map((span) => span.attributes['spanlens.slow'])).toEqual([true, false]);
+    expect(summaries.map((summary) => summary.slow)).toEqual([true, false]);
+  });
+});
