@@ -3,7 +3,7 @@ export type { SpanlensOptions, SpanlensConfig, ResponseHeadersMode } from './con
 export {
   RequestStatisticsProcessor,
   type RequestStatisticsProcessorOptions,
-  type RequestSummary,
   MAX_IN_FLIGHT_REQUESTS,
 } from './processors/request-statistics-processor.js';
 export type { RequestProgress } from './processors/request-state.js';
+export type { RequestSummary, SlowQuerySample, NPlusOneSample, CacheLookupSample } from './processors/request-summary.js';

@@ -5,6 +5,7 @@ import { createInstruments, type SpanlensInstruments } from '../metrics/instrume
 import { LabelLimiter, OVERFLOW_LABEL } from './label-limiter.js';
 import { MAX_DISTINCT_SUMMARIES, summarizeQuery } from './query-summary.js';
 import { type RequestProgress, RequestState } from './request-state.js';
+import type { RequestSummary } from './request-summary.js';
 import { methodOf, routeOf } from './route.js';
 import { durationMs, isDatabaseQuerySpan, isLocalRoot } from './span-kinds.js';
 
@@ -18,19 +19,6 @@ export interface RequestStatisticsProcessorOptions {
   /** Defaults to the global meter provider, looked up when the first request ends. */
   meterProvider?: MeterProvider;
   maxInFlightRequests?: number;
-}
-
-/** What one finished request amounted to; handed to listeners such as the `/stats` store. */
-export interface RequestSummary {
-  route: string;
-  method: string | undefined;
-  durationMs: number;
-  queryCount: number;
-  dbDurationMs: number;
-  slowQueryCount: number;
-  cacheHits: number;
-  cacheMisses: number;
-  slow: boolean;
 }
 
 /**
@@ -181,6 +169,9 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       cacheHits: state.cacheHits,
       cacheMisses: state.cacheMisses,
       slow,
+      slowQueries: [],
+      nPlusOne: [],
+      cacheLookups: [],
     };
     for (const listener of this.listeners) {
       try {

@@ -7,7 +7,8 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { RequestStatisticsProcessor, type RequestSummary } from '../../src/processors/request-statistics-processor';
+import { RequestStatisticsProcessor } from '../../src/processors/request-statistics-processor';
+import type { RequestSummary } from '../../src/processors/request-summary';
 
 const SLOW_QUERY_MS = 50;
 
