@@ -1,0 +1,78 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort } from './app-process';
+
+export interface PromSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** A real Prometheus server (Debian's `prometheus`) scraping the given targets every second. */
+export class PrometheusServer {
+  private child: ChildProcess | undefined;
+  private readonly dir = mkdtempSync(path.join(tmpdir(), 'spanlens-prometheus-'));
+  private port = 0;
+  private log = '';
+
+  constructor(private readonly targets: string[]) {}
+
+  async start(): Promise<void> {
+    this.port = await freePort();
+    const config = [
+      'global:',
+      '  scrape_interval: 1s',
+      '  evaluation_interval: 1s',
+      'scrape_configs:',
+      '  - job_name: spanlens',
+      '    static_configs:',
+      `      - targets: [${this.targets.map((target) => `'${target}'`).join(', ')}]`,
+      '',
+    ].join('\n');
+    writeFileSync(path.join(this.dir, 'prometheus.yml'), config);
+    this.child = spawn(
+      'prometheus',
+      [
+        `--config.file=${path.join(this.dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(this.dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${this.port}`,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    this.child.stderr!.on('data', (chunk: Buffer) => (this.log = (this.log + chunk.toString()).slice(-4000)));
+    await this.waitFor('up{job="spanlens"} == 1', (samples) => samples.length === this.targets.length, 30_000);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child && this.child.exitCode === null) {
+      const exited = new Promise((resolve) => this.child!.once('exit', resolve));
+      this.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Runs an instant PromQL query through the HTTP API. */
+  async query(promql: string): Promise<PromSample[]> {
+    const response = await fetch(`http://127.0.0.1:${this.port}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    const body = (await response.json()) as { status: string; error?: string; data?: { result: PromSample[] } };
+    if (body.status !== 'success') throw new Error(`PromQL ${promql} failed: ${body.error}`);
+    return body.data!.result;
+  }
+
+  /** Polls a query until its result satisfies `done`. */
+  async waitFor(promql: string, done: (samples: PromSample[]) => boolean, timeoutMs = 20_000): Promise<PromSample[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const samples = await this.query(promql);
+        if (done(samples)) return samples;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${promql}\n${this.log}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
