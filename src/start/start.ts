@@ -5,6 +5,7 @@ import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { type SpanlensConfig, type SpanlensOptions, readConfig } from '../config/config.js';
 import { RequestStatisticsProcessor } from '../processors/request-statistics-processor.js';
 import { VERSION } from '../version.js';
+import { installSdkErrorHandler, reportSdkError } from './error-handler.js';
 import { createInstrumentations } from './instrumentations.js';
 import { createMetricReaders } from './metric-readers.js';
 import { MetricsServer } from './metrics-server.js';
@@ -50,6 +51,7 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
     diag.info('spanlens: OTEL_SDK_DISABLED=true; nothing started');
     return { shutdown: () => Promise.resolve(), requestStatistics: undefined, ready: Promise.resolve(undefined) };
   }
+  installSdkErrorHandler();
   const requestStatistics = new RequestStatisticsProcessor({
     slowQueryThresholdMs: config.slowQueryThresholdMs,
     slowRequestThresholdMs: config.slowRequestThresholdMs,
@@ -98,7 +100,7 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
   const shutdown = (): Promise<void> => {
     stopping ??= Promise.allSettled([sdk.shutdown(), metricsServer?.close()]).then((results) => {
       for (const result of results) {
-        if (result.status === 'rejected') diag.warn(`spanlens: shutdown: ${String(result.reason)}`);
+        if (result.status === 'rejected') reportSdkError(result.reason);
       }
     });
     return stopping;
