@@ -39,6 +39,10 @@ const FACTORIES: Record<string, Factory> = {
     const { KoaInstrumentation } = require('@opentelemetry/instrumentation-koa') as typeof import('@opentelemetry/instrumentation-koa');
     return new KoaInstrumentation();
   },
+  keyv: () => {
+    const { KeyvInstrumentation } = require('../../instrumentations/keyv/index.js') as typeof import('../../instrumentations/keyv/index.js');
+    return new KeyvInstrumentation();
+  },
 };
 
 export const INSTRUMENTATION_NAMES = Object.keys(FACTORIES);

@@ -1,0 +1,227 @@
+import { type Context, SpanKind, SpanStatusCode, context, createContextKey, trace } from '@opentelemetry/api';
+import {
+  InstrumentationBase,
+  InstrumentationNodeModuleDefinition,
+  isWrapped,
+  safeExecuteInTheMiddle,
+} from '@opentelemetry/instrumentation';
+import { VERSION } from '../../src/version.js';
+import type { ActiveOperation, KeyvInstance, KeyvMethod, KeyvModuleExports, KeyvPrototype } from './internal-types.js';
+import type { KeyvInstrumentationConfig, KeyvOperation } from './types.js';
+import { recordableError, resultAttributes, resultInfo, startAttributes } from './utils.js';
+
+export const INSTRUMENTATION_NAME = 'spanlens/instrumentation-keyv';
+const SUPPORTED_VERSIONS = ['>=5 <7'];
+
+/**
+ * The methods that get a span, with the operation each one is. The raw variants (keyv 5's replacement for
+ * `{ raw: true }`, and what `cacheable` calls) are the same lookups and writes.
+ */
+const OPERATION_OF_METHOD: Readonly<Record<string, KeyvOperation>> = {
+  get: 'get',
+  getRaw: 'get',
+  getMany: 'getMany',
+  getManyRaw: 'getMany',
+  set: 'set',
+  setRaw: 'set',
+  setMany: 'setMany',
+  setManyRaw: 'setMany',
+  delete: 'delete',
+  deleteMany: 'deleteMany',
+  has: 'has',
+  clear: 'clear',
+};
+
+// Called with an array of keys, these only hand it to getMany / deleteMany / hasMany, which report it.
+const FORWARDS_ARRAYS = new Set(['get', 'delete', 'has']);
+
+// keyv reports the errors it swallows (a store that is down) through `emit('error')`.
+const EMIT = 'emit';
+
+/** Exceptions recorded on one span; keyv 6 emits one error per key when a batch fails key by key. */
+export const MAX_EXCEPTIONS_PER_SPAN = 10;
+
+const ACTIVE_OPERATION = createContextKey('spanlens keyv operation');
+
+function activeOperationIn(ctx: Context): ActiveOperation | undefined {
+  return ctx.getValue(ACTIVE_OPERATION) as ActiveOperation | undefined;
+}
+
+function keyvPrototypeOf(moduleExports: KeyvModuleExports | undefined): KeyvPrototype | undefined {
+  const keyvClass: unknown = moduleExports?.Keyv ?? moduleExports?.default;
+  return typeof keyvClass === 'function' ? (keyvClass.prototype as KeyvPrototype) : undefined;
+}
+
+/**
+ * Traces keyv 5 and 6: one CLIENT span per operation, `keyv.<operation>`, with the cache attributes of
+ * the spanlens contract and never a key or a value. It patches `Keyv.prototype`, so every instance is
+ * covered, however it was created (directly, by `@keyv/redis`'s `createKeyv`, inside `cacheable`).
+ */
+export class KeyvInstrumentation extends InstrumentationBase<KeyvInstrumentationConfig> {
+  /** Prototypes on which `emit` was inherited (keyv 6 gets it from Hookified); unpatching deletes it again. */
+  private readonly _inheritedEmit = new WeakSet<KeyvPrototype>();
+  /** Every Keyv class patched so far: one per copy of keyv, and its ESM and CommonJS builds are two. */
+  private readonly _knownPrototypes = new Set<KeyvPrototype>();
+
+  constructor(config: KeyvInstrumentationConfig = {}) {
+    super(INSTRUMENTATION_NAME, VERSION, config);
+  }
+
+  // The base class re-patches and unpatches only the last keyv module it saw; an app that both imports
+  // and requires keyv has two Keyv classes. (The base constructor calls enable() before fields exist.)
+  override enable(): void {
+    super.enable();
+    this._knownPrototypes?.forEach((prototype) => this._patchPrototype(prototype));
+  }
+
+  override disable(): void {
+    super.disable();
+    this._knownPrototypes?.forEach((prototype) => this._unpatchPrototype(prototype));
+  }
+
+  protected init(): InstrumentationNodeModuleDefinition[] {
+    return [
+      new InstrumentationNodeModuleDefinition(
+        'keyv',
+        SUPPORTED_VERSIONS,
+        (moduleExports: KeyvModuleExports) => {
+          this._patchPrototype(keyvPrototypeOf(moduleExports));
+          return moduleExports;
+        },
+        (moduleExports: KeyvModuleExports) => {
+          this._unpatchPrototype(keyvPrototypeOf(moduleExports));
+        },
+      ),
+    ];
+  }
+
+  private _patchPrototype(prototype: KeyvPrototype | undefined): void {
+    if (prototype === undefined) {
+      this._diag.warn('keyv exports no Keyv class; not instrumented');
+      return;
+    }
+    this._knownPrototypes.add(prototype);
+    for (const [method, operation] of Object.entries(OPERATION_OF_METHOD)) {
+      if (typeof prototype[method] !== 'function') continue; // setRaw and setManyRaw are keyv 6 only
+      if (isWrapped(prototype[method])) this._unwrap(prototype, method);
+      this._wrap(prototype, method, this._getOperationPatch(method, operation));
+    }
+    if (isWrapped(prototype[EMIT])) this._unwrap(prototype, EMIT);
+    if (typeof prototype[EMIT] === 'function') {
+      if (!Object.prototype.hasOwnProperty.call(prototype, EMIT)) this._inheritedEmit.add(prototype);
+      this._wrap(prototype, EMIT, this._getEmitPatch());
+    }
+  }
+
+  private _unpatchPrototype(prototype: KeyvPrototype | undefined): void {
+    if (prototype === undefined) return;
+    for (const method of [...Object.keys(OPERATION_OF_METHOD), EMIT]) {
+      if (isWrapped(prototype[method])) this._unwrap(prototype, method);
+    }
+    if (this._inheritedEmit.has(prototype)) {
+      delete prototype[EMIT];
+      this._inheritedEmit.delete(prototype);
+    }
+  }
+
+  private _getOperationPatch(method: string, operation: KeyvOperation) {
+    const plugin = this;
+    return (original: KeyvMethod): KeyvMethod =>
+      function patchedOperation(this: KeyvInstance, ...args: unknown[]): unknown {
+        if (this === undefined || this === null) return original.apply(this, args);
+        if (FORWARDS_ARRAYS.has(method) && Array.isArray(args[0])) return original.apply(this, args);
+        const parentContext = context.active();
+        // One span per operation the caller asked for: an operation that starts while a span of the same
+        // instance is still open is keyv calling itself (keyv 5's setMany falling back to set, the delete
+        // of an expired entry that get or getMany found) and adds no nested span. Calls made one after the
+        // other (cacheable's getOrSet: get, then set) and operations of another instance get their own.
+        const active = activeOperationIn(parentContext);
+        if (active !== undefined && active.instance === this && active.open) return original.apply(this, args);
+        if (plugin.getConfig().requireParentSpan === true && trace.getSpan(parentContext) === undefined) {
+          return original.apply(this, args);
+        }
+
+        const span = plugin.tracer.startSpan(
+          `keyv.${operation}`,
+          { kind: SpanKind.CLIENT, attributes: startAttributes(this, operation, args[0]) },
+          parentContext,
+        );
+        const current: ActiveOperation = { instance: this, span, open: true, recordedErrors: [] };
+        const operationContext = trace.setSpan(parentContext, span).setValue(ACTIVE_OPERATION, current);
+
+        let result: unknown;
+        try {
+          result = context.with(operationContext, () => original.apply(this, args));
+        } catch (error) {
+          plugin._endWithError(current, error);
+          throw error;
+        }
+        if (!isPromiseLike(result)) {
+          plugin._endWithResult(current, operation, result);
+          return result;
+        }
+        return result.then(
+          (value) => {
+            plugin._endWithResult(current, operation, value);
+            return value;
+          },
+          (error: unknown) => {
+            plugin._endWithError(current, error);
+            throw error;
+          },
+        );
+      };
+  }
+
+  /** Records the errors keyv emits during an operation of the same instance; the event itself is untouched. */
+  private _getEmitPatch() {
+    const plugin = this;
+    return (original: KeyvMethod): KeyvMethod =>
+      function patchedEmit(this: KeyvInstance, ...args: unknown[]): unknown {
+        if (args[0] === 'error') {
+          const active = activeOperationIn(context.active());
+          if (active !== undefined && active.instance === this && active.open) plugin._recordError(active, args[1]);
+        }
+        return original.apply(this, args);
+      };
+  }
+
+  private _recordError(operation: ActiveOperation, error: unknown): void {
+    if (operation.recordedErrors.includes(error)) return;
+    if (operation.recordedErrors.length >= MAX_EXCEPTIONS_PER_SPAN) return;
+    operation.recordedErrors.push(error);
+    const recordable = recordableError(error);
+    operation.span.recordException(recordable);
+    operation.span.setStatus({ code: SpanStatusCode.ERROR, message: recordable.message });
+  }
+
+  private _endWithResult(operation: ActiveOperation, name: KeyvOperation, result: unknown): void {
+    const info = resultInfo(name, result);
+    operation.span.setAttributes(resultAttributes(info));
+    const { responseHook } = this.getConfig();
+    if (typeof responseHook === 'function') {
+      safeExecuteInTheMiddle(
+        () => responseHook(operation.span, info),
+        (error) => {
+          if (error) this._diag.error('keyv responseHook failed', error);
+        },
+        true,
+      );
+    }
+    this._end(operation);
+  }
+
+  private _endWithError(operation: ActiveOperation, error: unknown): void {
+    this._recordError(operation, error);
+    this._end(operation);
+  }
+
+  private _end(operation: ActiveOperation): void {
+    operation.open = false;
+    operation.span.end();
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+}
