@@ -7,3 +7,14 @@ export {
 } from './processors/request-statistics-processor.js';
 export type { RequestProgress } from './processors/request-state.js';
 export type { RequestSummary, SlowQuerySample, NPlusOneSample, CacheLookupSample } from './processors/request-summary.js';
+export { KeyvInstrumentation } from '../instrumentations/keyv/index.js';
+export type { KeyvInstrumentationConfig, KeyvResponseHookInfo } from '../instrumentations/keyv/index.js';
+export { StatisticsStore, type StatisticsStoreOptions } from './stats/statistics-store.js';
+export type {
+  Statistics,
+  EndpointStatistics,
+  CacheStatistics,
+  NamespaceCacheStatistics,
+  SlowQueryStatistics,
+  NPlusOneStatistics,
+} from './stats/statistics.js';

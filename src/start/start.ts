@@ -4,11 +4,13 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { type SpanlensConfig, type SpanlensOptions, readConfig } from '../config/config.js';
 import { RequestStatisticsProcessor } from '../processors/request-statistics-processor.js';
+import { StatisticsStore } from '../stats/statistics-store.js';
+import type { Statistics } from '../stats/statistics.js';
 import { VERSION } from '../version.js';
 import { installSdkErrorHandler, reportSdkError } from './error-handler.js';
 import { createInstrumentations } from './instrumentations.js';
 import { createMetricReaders } from './metric-readers.js';
-import { MetricsServer } from './metrics-server.js';
+import { MetricsServer, type RouteHandler } from './metrics-server.js';
 import { ResponseHeaders } from './response-headers.js';
 import { createSampler } from './sampler.js';
 import { createExportingSpanProcessors } from './trace-exporters.js';
@@ -17,12 +19,16 @@ import { createExportingSpanProcessors } from './trace-exporters.js';
 export interface SpanlensHandle {
   /** Flushes spans and metrics, stops the metrics server. Safe to call more than once. */
   shutdown(): Promise<void>;
+  /** The per-endpoint snapshot that `GET /stats` serves (empty when spanlens is disabled). */
+  statistics(): Statistics;
   /** The processor deriving per-request statistics, for tests and advanced users. */
   readonly requestStatistics: RequestStatisticsProcessor | undefined;
   /** Resolves once the metrics server listens (or failed to), with its port when it listens. */
   readonly ready: Promise<number | undefined>;
 }
 
+// OpenTelemetry's own default when no service name is given.
+const DEFAULT_SERVICE_NAME = 'unknown_service:node';
 const STARTED = Symbol.for('spanlens.started');
 type GlobalWithHandle = typeof globalThis & { [STARTED]?: SpanlensHandle };
 
@@ -40,7 +46,7 @@ export function start(options: SpanlensOptions = {}): SpanlensHandle {
     handle = startSdk(readConfig(process.env, options));
   } catch (error) {
     diag.error(`spanlens: could not start; the app runs without it: ${String(error)}`);
-    handle = { shutdown: () => Promise.resolve(), requestStatistics: undefined, ready: Promise.resolve(undefined) };
+    handle = inactiveHandle(options.serviceName ?? DEFAULT_SERVICE_NAME);
   }
   global[STARTED] = handle;
   return handle;
@@ -49,7 +55,7 @@ export function start(options: SpanlensOptions = {}): SpanlensHandle {
 function startSdk(config: SpanlensConfig): SpanlensHandle {
   if (config.sdkDisabled) {
     diag.info('spanlens: OTEL_SDK_DISABLED=true; nothing started');
-    return { shutdown: () => Promise.resolve(), requestStatistics: undefined, ready: Promise.resolve(undefined) };
+    return inactiveHandle(serviceNameOf(config));
   }
   installSdkErrorHandler();
   const requestStatistics = new RequestStatisticsProcessor({
@@ -57,6 +63,8 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
     slowRequestThresholdMs: config.slowRequestThresholdMs,
     maxRoutes: config.maxRoutes,
   });
+  const statisticsStore = new StatisticsStore({ service: serviceNameOf(config), maxRoutes: config.maxRoutes });
+  requestStatistics.onRequestEnd((summary) => statisticsStore.record(summary));
   const spanProcessors: SpanProcessor[] = [requestStatistics, ...createExportingSpanProcessors(config)];
   const { readers, prometheus } = createMetricReaders(config);
 
@@ -64,18 +72,22 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
     config.responseHeaders === 'off'
       ? undefined
       : new ResponseHeaders(config.responseHeaders, (spanId) => requestStatistics.progressOf(spanId));
-  let metricsServer: MetricsServer | undefined;
+  const routes: Record<string, RouteHandler> = {
+    '/stats': (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      response.end(JSON.stringify(statisticsStore.snapshot()));
+    },
+  };
   if (prometheus !== undefined) {
     let resourceSettled: Promise<void> | undefined;
-    metricsServer = new MetricsServer({
-      '/metrics': async (request, response) => {
-        await (resourceSettled ??= settleResource(prometheus));
-        prometheus.getMetricsRequestHandler(request, response);
-      },
-    });
+    routes['/metrics'] = async (request, response) => {
+      await (resourceSettled ??= settleResource(prometheus));
+      prometheus.getMetricsRequestHandler(request, response);
+    };
   }
+  const metricsServer = new MetricsServer(routes);
   const instrumentations = createInstrumentations(config, {
-    ignoreIncomingRequest: (request) => metricsServer?.owns(request) ?? false,
+    ignoreIncomingRequest: (request) => metricsServer.owns(request),
     onIncomingRequest: (span, request) => responseHeaders?.rememberServerSpan(span, request),
   });
 
@@ -88,9 +100,7 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
   });
   sdk.start();
   responseHeaders?.install();
-  const ready = metricsServer
-    ? metricsServer.listen(config.metricsHost, config.metricsPort).then((ok) => (ok ? metricsServer.port : undefined))
-    : Promise.resolve(undefined);
+  const ready = metricsServer.listen(config.metricsHost, config.metricsPort).then((ok) => (ok ? metricsServer.port : undefined));
   diag.debug(
     `spanlens ${VERSION} started: traces=${config.tracesExporters.join(',')} metrics=${config.metricsExporters.join(',')} ` +
       `instrumentations=${instrumentations.map((i) => i.instrumentationName).join(',')}`,
@@ -98,14 +108,29 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
-    stopping ??= Promise.allSettled([sdk.shutdown(), metricsServer?.close()]).then((results) => {
+    stopping ??= Promise.allSettled([sdk.shutdown(), metricsServer.close()]).then((results) => {
       for (const result of results) {
         if (result.status === 'rejected') reportSdkError(result.reason);
       }
     });
     return stopping;
   };
-  return { shutdown, requestStatistics, ready };
+  return { shutdown, statistics: () => statisticsStore.snapshot(), requestStatistics, ready };
+}
+
+function serviceNameOf(config: SpanlensConfig): string {
+  return config.serviceName ?? DEFAULT_SERVICE_NAME;
+}
+
+/** The handle of a spanlens that did not start: nothing to flush, no requests seen. */
+function inactiveHandle(service: string): SpanlensHandle {
+  const empty = new StatisticsStore({ service });
+  return {
+    shutdown: () => Promise.resolve(),
+    statistics: () => empty.snapshot(),
+    requestStatistics: undefined,
+    ready: Promise.resolve(undefined),
+  };
 }
 
 /**

@@ -1,0 +1,69 @@
+import type { RequestSummary } from '../processors/request-summary.js';
+import { LatencyHistogram } from './latency-histogram.js';
+import { hitRate, roundMs, roundRatio } from './rounding.js';
+import type { EndpointStatistics } from './statistics.js';
+
+/** Running totals of one endpoint (method + route): constant size however many requests it serves. */
+export class EndpointAccumulator {
+  private requests = 0;
+  private totalMs = 0;
+  private minMs = Number.POSITIVE_INFINITY;
+  private maxMs = 0;
+  private readonly latency = new LatencyHistogram();
+  private slow = 0;
+  private totalQueries = 0;
+  private maxQueries = 0;
+  private cacheHits = 0;
+  private cacheMisses = 0;
+  private withNPlusOne = 0;
+
+  constructor(
+    readonly method: string | null,
+    readonly route: string,
+    /** Identity and tie-breaker in the sort order. */
+    readonly key: string,
+  ) {}
+
+  record(summary: RequestSummary): void {
+    this.requests += 1;
+    this.totalMs += summary.durationMs;
+    this.minMs = Math.min(this.minMs, summary.durationMs);
+    this.maxMs = Math.max(this.maxMs, summary.durationMs);
+    this.latency.record(summary.durationMs);
+    if (summary.slow) this.slow += 1;
+    this.totalQueries += summary.queryCount;
+    this.maxQueries = Math.max(this.maxQueries, summary.queryCount);
+    this.cacheHits += summary.cacheHits;
+    this.cacheMisses += summary.cacheMisses;
+    if (summary.nPlusOne.length > 0) this.withNPlusOne += 1;
+  }
+
+  /** Total time spent in this endpoint, the order of the report. */
+  get totalTimeMs(): number {
+    return this.totalMs;
+  }
+
+  snapshot(): EndpointStatistics {
+    return {
+      method: this.method,
+      route: this.route,
+      requests: this.requests,
+      avgMs: roundMs(this.totalMs / this.requests),
+      minMs: roundMs(this.minMs),
+      maxMs: roundMs(this.maxMs),
+      p50Ms: this.percentileMs(50),
+      p95Ms: this.percentileMs(95),
+      p99Ms: this.percentileMs(99),
+      slow: this.slow,
+      dbQueriesAvg: roundRatio(this.totalQueries / this.requests),
+      dbQueriesMax: this.maxQueries,
+      cacheHitRate: hitRate(this.cacheHits, this.cacheMisses),
+      nPlusOne: this.withNPlusOne,
+    };
+  }
+
+  // The histogram reports the top of a bucket, which can lie just past the exact extremes; clamp to them.
+  private percentileMs(percentile: number): number {
+    return roundMs(Math.min(Math.max(this.latency.percentileMs(percentile), this.minMs), this.maxMs));
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The JSON served at `GET /stats` and read by `spanlens report`. Durations are in milliseconds, rounded
+ * to the microsecond; rates are fractions in [0, 1], or null when there was nothing to divide by.
+ */
+export interface Statistics {
+  service: string;
+  /** ISO time at which the store began counting. */
+  since: string;
+  requests: number;
+  /** Sorted by total time spent (requests × avgMs), descending. */
+  endpoints: EndpointStatistics[];
+  cache: CacheStatistics;
+  slowQueries: SlowQueryStatistics[];
+  nPlusOne: NPlusOneStatistics[];
+}
+
+export interface EndpointStatistics {
+  /** HTTP method; null for a root span that is not an HTTP request; `*` on the overflow endpoint. */
+  method: string | null;
+  route: string;
+  requests: number;
+  avgMs: number;
+  minMs: number;
+  maxMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  /** Requests at or above the slow-request threshold. */
+  slow: number;
+  dbQueriesAvg: number;
+  dbQueriesMax: number;
+  cacheHitRate: number | null;
+  /** Requests of this endpoint with at least one N+1 finding. */
+  nPlusOne: number;
+}
+
+export interface CacheStatistics {
+  hits: number;
+  misses: number;
+  hitRate: number | null;
+  namespaces: NamespaceCacheStatistics[];
+}
+
+export interface NamespaceCacheStatistics {
+  /** The keyv namespace; null when the store has none. */
+  namespace: string | null;
+  hits: number;
+  misses: number;
+  hitRate: number | null;
+}
+
+export interface SlowQueryStatistics {
+  fingerprint: string;
+  /** Normalized text, never literal values. */
+  query: string;
+  count: number;
+  avgMs: number;
+  maxMs: number;
+}
+
+export interface NPlusOneStatistics {
+  route: string;
+  fingerprint: string;
+  query: string;
+  /** The largest number of repeats seen in one request. */
+  repeats: number;
+  /** Requests in which it was found. */
+  occurrences: number;
+  suggestion: string;
+}
