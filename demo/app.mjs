@@ -1,0 +1,131 @@
+// The demo meetings app (modeled on SyncUp's): users, meetings, attendees, per-user settings.
+// DEMO_MODE=naive loads each meeting's attendees in a loop (N+1) and caches nothing; DEMO_MODE=optimized
+// batches them into one query and keeps pages in a keyv cache-aside, invalidated on writes.
+import express from 'express';
+import Keyv from 'keyv';
+import pg from 'pg';
+
+const mode = process.env.DEMO_MODE === 'optimized' ? 'optimized' : 'naive';
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+const cache = await createCache();
+
+async function createCache() {
+  let keyv;
+  if (process.env.REDIS_URL) {
+    const { default: KeyvRedis } = await import('@keyv/redis');
+    keyv = new Keyv({ store: new KeyvRedis(process.env.REDIS_URL), namespace: 'syncup' });
+  } else {
+    keyv = new Keyv({ namespace: 'syncup' });
+  }
+  // A cache that fails is a miss, not a failed request.
+  keyv.on('error', (error) => console.warn(`cache error: ${error.message}`));
+  return keyv;
+}
+
+/** Cache-aside: the cached value, or the loaded one stored for next time. */
+async function cached(key, load) {
+  const hit = await cache.get(key);
+  if (hit !== undefined) return hit;
+  const value = await load();
+  await cache.set(key, value, 60_000);
+  return value;
+}
+
+const naive = {
+  async meetingsOf(userId) {
+    const { rows: meetings } = await pool.query(
+      `SELECT m.id, m.title, m.starts_at FROM meetings m JOIN attendees a ON a.meeting_id = m.id
+        WHERE a.user_id = $1 ORDER BY m.starts_at LIMIT 20`,
+      [userId],
+    );
+    for (const meeting of meetings) {
+      const { rows } = await pool.query('SELECT user_id FROM attendees WHERE meeting_id = $1', [meeting.id]);
+      meeting.attendees = rows.map((row) => row.user_id);
+    }
+    return meetings;
+  },
+  async meeting(meetingId) {
+    const { rows } = await pool.query('SELECT id, title, owner_id, starts_at FROM meetings WHERE id = $1', [meetingId]);
+    if (rows.length === 0) return undefined;
+    const { rows: attendees } = await pool.query('SELECT user_id FROM attendees WHERE meeting_id = $1', [meetingId]);
+    return { ...rows[0], attendees: attendees.map((row) => row.user_id) };
+  },
+  async settings(userId) {
+    const { rows } = await pool.query('SELECT timezone, reminders FROM settings WHERE user_id = $1', [userId]);
+    return rows[0];
+  },
+  async addAttendee(meetingId, userId) {
+    await pool.query('INSERT INTO attendees (meeting_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [meetingId, userId]);
+  },
+};
+
+const optimized = {
+  meetingsOf(userId) {
+    return cached(`meetings:${userId}:list`, async () => {
+      const { rows } = await pool.query(
+        `SELECT m.id, m.title, m.starts_at,
+                (SELECT array_agg(o.user_id ORDER BY o.user_id) FROM attendees o WHERE o.meeting_id = m.id) AS attendees
+           FROM meetings m JOIN attendees a ON a.meeting_id = m.id
+          WHERE a.user_id = $1 ORDER BY m.starts_at LIMIT 20`,
+        [userId],
+      );
+      return rows;
+    });
+  },
+  meeting(meetingId) {
+    return cached(`meeting:${meetingId}:detail`, async () => {
+      const { rows } = await pool.query(
+        `SELECT m.id, m.title, m.owner_id, m.starts_at, array_agg(a.user_id ORDER BY a.user_id) AS attendees
+           FROM meetings m LEFT JOIN attendees a ON a.meeting_id = m.id WHERE m.id = $1 GROUP BY m.id`,
+        [meetingId],
+      );
+      return rows[0];
+    });
+  },
+  settings(userId) {
+    return cached(`user:${userId}:settings`, async () => {
+      const { rows } = await pool.query('SELECT timezone, reminders FROM settings WHERE user_id = $1', [userId]);
+      return rows[0];
+    });
+  },
+  async addAttendee(meetingId, userId) {
+    const { rows } = await pool.query(
+      `WITH added AS (INSERT INTO attendees (meeting_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING)
+       SELECT user_id FROM attendees WHERE meeting_id = $1`,
+      [meetingId, userId],
+    );
+    // Invalidate every page that shows this meeting's attendees.
+    const affected = new Set([userId, ...rows.map((row) => row.user_id)]);
+    await cache.deleteMany([`meeting:${meetingId}:detail`, ...[...affected].map((id) => `meetings:${id}:list`)]);
+  },
+};
+
+const data = mode === 'optimized' ? optimized : naive;
+const app = express();
+app.use(express.json());
+
+app.get('/users/:userId/meetings', async (request, response) => {
+  response.json(await data.meetingsOf(Number(request.params.userId)));
+});
+app.get('/meetings/:meetingId', async (request, response) => {
+  const meeting = await data.meeting(Number(request.params.meetingId));
+  if (meeting === undefined) response.status(404).json({ error: 'no such meeting' });
+  else response.json(meeting);
+});
+app.get('/users/:userId/settings', async (request, response) => {
+  response.json((await data.settings(Number(request.params.userId))) ?? null);
+});
+app.post('/meetings/:meetingId/attendees', async (request, response) => {
+  await data.addAttendee(Number(request.params.meetingId), Number(request.body.userId));
+  response.status(204).end();
+});
+
+const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+  console.log(JSON.stringify({ listening: server.address().port, mode }));
+});
+process.on('SIGTERM', () => {
+  server.close();
+  server.closeAllConnections();
+  void pool.end();
+  void cache.disconnect?.();
+});
