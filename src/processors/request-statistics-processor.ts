@@ -2,6 +2,7 @@ import { type Context, type MeterProvider, metrics, trace } from '@opentelemetry
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { warnOnce } from '../diag-once.js';
 import { createInstruments, type SpanlensInstruments } from '../metrics/instruments.js';
+import { type CacheOperation, cacheOperationOf } from './cache-span.js';
 import { LabelLimiter, OVERFLOW_LABEL } from './label-limiter.js';
 import { MAX_DISTINCT_SUMMARIES, summarizeQuery } from './query-summary.js';
 import { type RequestProgress, RequestState } from './request-state.js';
@@ -11,6 +12,8 @@ import { durationMs, isDatabaseQuerySpan, isLocalRoot } from './span-kinds.js';
 
 /** Requests tracked at once; past it the oldest is dropped, so a leak of unended spans stays bounded. */
 export const MAX_IN_FLIGHT_REQUESTS = 10_000;
+/** Distinct cache namespaces used as metric labels; later ones count under `OTHER`. */
+export const MAX_CACHE_NAMESPACE_LABELS = 100;
 
 export interface RequestStatisticsProcessorOptions {
   slowQueryThresholdMs: number;
@@ -34,6 +37,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
   private readonly requestOf = new WeakMap<Span, RequestState>();
   private readonly routes: LabelLimiter;
   private readonly summaries = new LabelLimiter(MAX_DISTINCT_SUMMARIES);
+  private readonly namespaces = new LabelLimiter(MAX_CACHE_NAMESPACE_LABELS);
   private readonly maxInFlight: number;
   private readonly listeners: Array<(summary: RequestSummary) => void> = [];
   private instruments: SpanlensInstruments | undefined;
@@ -85,7 +89,9 @@ export class RequestStatisticsProcessor implements SpanProcessor {
   onEnding(span: Span): void {
     try {
       const state = this.requestOf.get(span);
-      if (isDatabaseQuerySpan(span)) this.endQuery(span, state);
+      const cacheOperation = cacheOperationOf(span);
+      if (cacheOperation !== undefined) this.endCacheOperation(cacheOperation, state);
+      else if (isDatabaseQuerySpan(span)) this.endQuery(span, state);
       if (state !== undefined && state.root === span && !state.closed) this.endRequest(state);
     } catch (error) {
       warnOnce('processor.onEnding', 'request statistics failed on a span end', error);
@@ -131,6 +137,19 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     }
   }
 
+  private endCacheOperation(cache: CacheOperation, state: RequestState | undefined): void {
+    if (state !== undefined && !state.closed) state.addCacheLookups(cache.namespace, cache.hits, cache.misses);
+    const labels = {
+      'spanlens.cache.operation': cache.operation,
+      ...(cache.namespace === undefined ? {} : { 'spanlens.cache.namespace': this.namespaces.limit(cache.namespace) }),
+    };
+    const counter = this.getInstruments().cacheOperations;
+    // Lookups count per key looked up, so that hit rate = hit / (hit + miss) holds for getMany too.
+    if (cache.hits > 0) counter.add(cache.hits, { ...labels, 'spanlens.cache.result': 'hit' });
+    if (cache.misses > 0) counter.add(cache.misses, { ...labels, 'spanlens.cache.result': 'miss' });
+    if (cache.hits + cache.misses === 0) counter.add(1, { ...labels, 'spanlens.cache.result': 'none' });
+  }
+
   private endRequest(state: RequestState): void {
     state.closed = true;
     const root = state.root;
@@ -171,7 +190,10 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       slow,
       slowQueries: [],
       nPlusOne: [],
-      cacheLookups: [],
+      cacheLookups: [...state.cacheLookups].map(([namespace, lookups]) => ({
+        namespace: namespace === '' ? undefined : namespace,
+        ...lookups,
+      })),
     };
     for (const listener of this.listeners) {
       try {

@@ -208,4 +208,30 @@ describe('RequestStatisticsProcessor', () => {
     expect(exported(exporter, 'GET').map((span) => span.attributes['spanlens.slow'])).toEqual([true, false]);
     expect(summaries.map((summary) => summary.slow)).toEqual([true, false]);
   });
+
+  it('counts cache hits and misses of get and getMany per request and by namespace, never as queries', () => {
+    const { tracer, exporter, summaries } = harness();
+    const root = serverSpan(tracer, '/settings/1');
+    const rootContext = trace.setSpan(ROOT_CONTEXT, root);
+    const cacheSpan = (operation: string, attributes: Record<string, string | number | boolean>) =>
+      tracer
+        .startSpan(`keyv.${operation}`, { kind: SpanKind.CLIENT, attributes: { 'spanlens.cache.operation': operation, ...attributes } }, rootContext)
+        .end();
+    cacheSpan('get', { 'spanlens.cache.hit': true, 'spanlens.cache.namespace': 'users' });
+    cacheSpan('get', { 'spanlens.cache.hit': false, 'spanlens.cache.namespace': 'users' });
+    cacheSpan('getMany', { 'spanlens.cache.hits': 2, 'spanlens.cache.misses': 1, 'spanlens.cache.namespace': 'meetings' });
+    cacheSpan('set', { 'spanlens.cache.namespace': 'users' });
+    cacheSpan('has', { 'spanlens.cache.hit': true });
+    root.end();
+
+    expect(exported(exporter, 'GET')[0]?.attributes).toMatchObject({
+      'spanlens.cache.hits': 3,
+      'spanlens.cache.misses': 2,
+      'spanlens.db.query_count': 0,
+    });
+    expect(summaries[0]?.cacheLookups).toEqual([
+      { namespace: 'users', hits: 1, misses: 1 },
+      { namespace: 'meetings', hits: 2, misses: 1 },
+    ]);
+  });
 });
