@@ -13,6 +13,8 @@ export interface ReceivedSpan {
   attributes: Record<string, AttributeValue>;
   events: Array<{ name: string; attributes: Record<string, AttributeValue> }>;
   serviceName: string | undefined;
+  /** OTLP status code: 0 unset, 1 ok, 2 error. */
+  statusCode: number;
 }
 
 interface OtlpKeyValue {
@@ -92,6 +94,7 @@ export class OtlpReceiver {
             kind: number;
             attributes?: OtlpKeyValue[];
             events?: Array<{ name: string; attributes?: OtlpKeyValue[] }>;
+            status?: { code?: number };
           }>;
         }>;
       }>;
@@ -109,6 +112,7 @@ export class OtlpReceiver {
             attributes: flatten(span.attributes),
             events: (span.events ?? []).map((event) => ({ name: event.name, attributes: flatten(event.attributes) })),
             serviceName: typeof serviceName === 'string' ? serviceName : undefined,
+            statusCode: span.status?.code ?? 0,
           });
         }
       }
