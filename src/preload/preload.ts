@@ -6,19 +6,27 @@ import { type SpanlensHandle, start } from '../start/start.js';
 /** How long a signal waits for spans and metrics to flush before the process goes on ending. */
 export const SIGNAL_FLUSH_TIMEOUT_MS = 3000;
 
-const PRELOADED = Symbol.for('spanlens.preloaded');
-type GlobalWithFlag = typeof globalThis & { [PRELOADED]?: boolean };
+const PRELOAD_STATE = Symbol.for('spanlens.preload');
 
-/** Whether this is the first preload of the main thread (a second preload and worker threads do nothing). */
-export function shouldPreload(): boolean {
-  const global = globalThis as GlobalWithFlag;
-  if (!isMainThread || global[PRELOADED]) return false;
-  global[PRELOADED] = true;
-  return true;
+/** What the preloads of this process have done so far (shared by every copy of spanlens loaded). */
+interface PreloadState {
+  started: boolean;
+  esmHookRegistered: boolean;
+}
+
+/** This process' preload state; undefined in worker threads, where spanlens never starts. */
+export function preloadState(): PreloadState | undefined {
+  if (!isMainThread) return undefined;
+  const global = globalThis as typeof globalThis & { [PRELOAD_STATE]?: PreloadState };
+  global[PRELOAD_STATE] ??= { started: false, esmHookRegistered: false };
+  return global[PRELOAD_STATE];
 }
 
 /** Starts spanlens for a preloaded app and flushes it when the process ends. Never throws. */
 export function preload(): SpanlensHandle | undefined {
+  const state = preloadState();
+  if (state === undefined || state.started) return undefined;
+  state.started = true;
   try {
     const { level, invalid } = readLogLevel();
     diag.setLogger(new DiagConsoleLogger(), { logLevel: level, suppressOverrideMessage: true });

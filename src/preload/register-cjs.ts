@@ -1,5 +1,5 @@
 // Loaded by `--require spanlens/register`: CommonJS-only start-up, no loader hook (and no top-level await,
 // which `require` of an ES module forbids).
-import { preload, shouldPreload } from './preload.js';
+import { preload } from './preload.js';
 
-if (shouldPreload()) preload();
+preload();

@@ -2,15 +2,23 @@
 // are instrumented too, then starts spanlens before the app's first import.
 import { register } from 'node:module';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
-import { preload, shouldPreload } from './preload.js';
+import { preload, preloadState } from './preload.js';
 
-if (shouldPreload()) {
+const state = preloadState();
+if (state !== undefined && !state.esmHookRegistered) {
+  state.esmHookRegistered = true;
   try {
-    // The hook intercepts only modules an instrumentation asked for, not every import of the app.
-    const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
-    register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
-    preload();
-    await waitForAllMessagesAcknowledged();
+    if (state.started) {
+      // A `--require` preload started spanlens first: its instrumentations exist already, so the hook
+      // must intercept every module for their hooks to apply to ES modules too.
+      register('import-in-the-middle/hook.mjs', import.meta.url);
+    } else {
+      // The hook intercepts only the modules the instrumentations ask for, not every import of the app.
+      const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+      register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+      preload();
+      await waitForAllMessagesAcknowledged();
+    }
   } catch (error) {
     console.warn(`spanlens: could not register the ESM loader hook; ES modules will not be instrumented: ${String(error)}`);
     preload();

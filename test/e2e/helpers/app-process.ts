@@ -13,6 +13,8 @@ export interface AppOptions {
   preload?: Preload;
   /** What to preload: defaults to the checkout's register.js / register.cjs. */
   preloadSpecifier?: string;
+  /** More Node.js options, after the preload. */
+  nodeArgs?: string[];
   env?: Record<string, string>;
   cwd?: string;
 }
@@ -37,6 +39,7 @@ export class AppProcess {
       const defaultSpecifier = path.join(REPO_ROOT, preload === 'import' ? 'register.js' : 'register.cjs');
       args.push(`--${preload}`, options.preloadSpecifier ?? defaultSpecifier);
     }
+    args.push(...(options.nodeArgs ?? []));
     args.push(path.isAbsolute(options.app) ? options.app : path.join(FIXTURES, options.app));
     const child = spawn(process.execPath, args, {
       cwd: options.cwd ?? REPO_ROOT,
