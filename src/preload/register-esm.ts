@@ -16,8 +16,10 @@ if (state !== undefined && !state.esmHookRegistered) {
       // The hook intercepts only the modules the instrumentations ask for, not every import of the app.
       const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
       register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
-      preload();
+      const handle = preload();
       await waitForAllMessagesAcknowledged();
+      // An ES module app starts after this: let its first statements get their final fingerprints.
+      await handle?.ready;
     }
   } catch (error) {
     console.warn(`spanlens: could not register the ESM loader hook; ES modules will not be instrumented: ${String(error)}`);

@@ -1,9 +1,19 @@
 import type { Span } from '@opentelemetry/sdk-trace';
+import type { DetectionSpan } from '../detection/index.js';
+import type { SlowQuerySample } from './request-summary.js';
 
 /** Slow statements kept per request until its route is known; more than this are counted, not listed. */
 export const MAX_SLOW_QUERIES_PER_REQUEST = 50;
 /** Cache namespaces itemized per request; lookups in more are still counted in the totals. */
 export const MAX_CACHE_NAMESPACES_PER_REQUEST = 20;
+/** Database and cache spans kept per request for N+1 detection; later ones are counted, not examined. */
+export const MAX_DETECTION_SPANS_PER_REQUEST = 2_000;
+
+/** A slow statement of a running request, with the `db.query.summary` that labels its metric. */
+export interface SlowQuery {
+  sample: SlowQuerySample;
+  summary: string;
+}
 
 /** What spanlens has learned about one request (a local root span) while it runs. */
 export class RequestState {
@@ -12,8 +22,10 @@ export class RequestState {
   slowQueryCount = 0;
   cacheHits = 0;
   cacheMisses = 0;
-  /** `db.query.summary` of each slow statement, for the slow-query counter labelled by route. */
-  readonly slowQuerySummaries: string[] = [];
+  /** Each slow statement (up to a cap), for the slow-query counter labelled by route and for /stats. */
+  readonly slowQueries: SlowQuery[] = [];
+  /** Database and cache spans, for N+1 detection when the request ends. */
+  readonly detectionSpans: DetectionSpan[] = [];
   /** Cache lookups by namespace (`''` for none). */
   readonly cacheLookups = new Map<string, { hits: number; misses: number }>();
   /** Set once the root has ended (or was dropped): late children no longer change it. */
@@ -39,12 +51,16 @@ export class RequestState {
     lookups.misses += misses;
   }
 
-  addQuery(durationMs: number, slowSummary: string | undefined): void {
+  addQuery(durationMs: number, slow: SlowQuery | undefined): void {
     this.queryCount += 1;
     this.dbDurationMs += durationMs;
-    if (slowSummary === undefined) return;
+    if (slow === undefined) return;
     this.slowQueryCount += 1;
-    if (this.slowQuerySummaries.length < MAX_SLOW_QUERIES_PER_REQUEST) this.slowQuerySummaries.push(slowSummary);
+    if (this.slowQueries.length < MAX_SLOW_QUERIES_PER_REQUEST) this.slowQueries.push(slow);
+  }
+
+  addDetectionSpan(span: DetectionSpan): void {
+    if (this.detectionSpans.length < MAX_DETECTION_SPANS_PER_REQUEST) this.detectionSpans.push(span);
   }
 }
 

@@ -1,12 +1,14 @@
 import { type Context, type MeterProvider, metrics, trace } from '@opentelemetry/api';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { warnOnce } from '../diag-once.js';
 import { createInstruments, type SpanlensInstruments } from '../metrics/instruments.js';
 import { type CacheOperation, cacheOperationOf } from './cache-span.js';
 import { LabelLimiter, OVERFLOW_LABEL } from './label-limiter.js';
-import { MAX_DISTINCT_SUMMARIES, summarizeQuery } from './query-summary.js';
-import { type RequestProgress, RequestState } from './request-state.js';
-import type { RequestSummary } from './request-summary.js';
+import { NPlusOneDetector, type NPlusOneFinding, cacheSpanRecord, databaseSpanRecord } from '../detection/index.js';
+import { SqlFingerprinter } from '../sql/index.js';
+import { type RequestProgress, RequestState, type SlowQuery } from './request-state.js';
+import type { NPlusOneSample, RequestSummary } from './request-summary.js';
 import { methodOf, routeOf } from './route.js';
 import { durationMs, isDatabaseQuerySpan, isLocalRoot } from './span-kinds.js';
 
@@ -14,6 +16,8 @@ import { durationMs, isDatabaseQuerySpan, isLocalRoot } from './span-kinds.js';
 export const MAX_IN_FLIGHT_REQUESTS = 10_000;
 /** Distinct cache namespaces used as metric labels; later ones count under `OTHER`. */
 export const MAX_CACHE_NAMESPACE_LABELS = 100;
+/** Distinct `db.query.summary` values used as metric labels; later ones count under `OTHER`. */
+export const MAX_QUERY_SUMMARY_LABELS = 1000;
 
 export interface RequestStatisticsProcessorOptions {
   slowQueryThresholdMs: number;
@@ -22,6 +26,10 @@ export interface RequestStatisticsProcessorOptions {
   /** Defaults to the global meter provider, looked up when the first request ends. */
   meterProvider?: MeterProvider;
   maxInFlightRequests?: number;
+  /** Fingerprints statements; share one whose `load()` was started, else a fallback-only one is used. */
+  fingerprinter?: SqlFingerprinter;
+  /** Finds N+1 patterns when a request ends; defaults to the contract's thresholds. */
+  nPlusOneDetector?: NPlusOneDetector;
 }
 
 /**
@@ -34,17 +42,21 @@ export interface RequestStatisticsProcessorOptions {
  */
 export class RequestStatisticsProcessor implements SpanProcessor {
   private readonly inFlight = new Map<string, RequestState>();
-  private readonly requestOf = new WeakMap<Span, RequestState>();
+  private readonly requestOf = new SpanRequestIndex();
   private readonly routes: LabelLimiter;
-  private readonly summaries = new LabelLimiter(MAX_DISTINCT_SUMMARIES);
+  private readonly summaries = new LabelLimiter(MAX_QUERY_SUMMARY_LABELS);
   private readonly namespaces = new LabelLimiter(MAX_CACHE_NAMESPACE_LABELS);
   private readonly maxInFlight: number;
   private readonly listeners: Array<(summary: RequestSummary) => void> = [];
+  private readonly fingerprinter: SqlFingerprinter;
+  private readonly detector: NPlusOneDetector;
   private instruments: SpanlensInstruments | undefined;
 
   constructor(private readonly options: RequestStatisticsProcessorOptions) {
     this.routes = new LabelLimiter(options.maxRoutes);
     this.maxInFlight = options.maxInFlightRequests ?? MAX_IN_FLIGHT_REQUESTS;
+    this.fingerprinter = options.fingerprinter ?? new SqlFingerprinter();
+    this.detector = options.nPlusOneDetector ?? new NPlusOneDetector();
   }
 
   /** Calls `listener` with the summary of every request that ends. */
@@ -90,7 +102,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     try {
       const state = this.requestOf.get(span);
       const cacheOperation = cacheOperationOf(span);
-      if (cacheOperation !== undefined) this.endCacheOperation(cacheOperation, state);
+      if (cacheOperation !== undefined) this.endCacheOperation(span, cacheOperation, state);
       else if (isDatabaseQuerySpan(span)) this.endQuery(span, state);
       if (state !== undefined && state.root === span && !state.closed) this.endRequest(state);
     } catch (error) {
@@ -126,19 +138,32 @@ export class RequestStatisticsProcessor implements SpanProcessor {
 
   private endQuery(span: Span, state: RequestState | undefined): void {
     const spanDurationMs = durationMs(span);
-    const slow = spanDurationMs >= this.options.slowQueryThresholdMs;
-    if (slow) span.setAttribute('spanlens.db.slow', true);
-    const summary = slow ? this.summaryOf(span) : undefined;
+    const text = span.attributes['db.query.text'] ?? span.attributes['db.statement'];
+    const analysis = this.fingerprinter.analyze(typeof text === 'string' ? text : span.name);
+    span.setAttribute('spanlens.db.fingerprint', analysis.fingerprint);
+    const givenSummary = span.attributes['db.query.summary'];
+    if (typeof givenSummary !== 'string' || givenSummary.length === 0) span.setAttribute('db.query.summary', analysis.summary);
+
+    let slow: SlowQuery | undefined;
+    if (spanDurationMs >= this.options.slowQueryThresholdMs) {
+      span.setAttribute('spanlens.db.slow', true);
+      const summary = this.summaries.limit(typeof givenSummary === 'string' && givenSummary.length > 0 ? givenSummary : analysis.summary);
+      slow = { summary, sample: { fingerprint: analysis.fingerprint, query: analysis.normalized, durationMs: spanDurationMs } };
+    }
     if (state !== undefined && !state.closed) {
-      state.addQuery(spanDurationMs, summary);
-    } else if (summary !== undefined) {
+      state.addQuery(spanDurationMs, slow);
+      state.addDetectionSpan(databaseSpanRecord(timingOf(span), analysis));
+    } else if (slow !== undefined) {
       // A slow statement outside any request still counts, without a route.
-      this.getInstruments().slowQueries.add(1, { 'db.query.summary': summary });
+      this.getInstruments().slowQueries.add(1, { 'db.query.summary': slow.summary });
     }
   }
 
-  private endCacheOperation(cache: CacheOperation, state: RequestState | undefined): void {
-    if (state !== undefined && !state.closed) state.addCacheLookups(cache.namespace, cache.hits, cache.misses);
+  private endCacheOperation(span: Span, cache: CacheOperation, state: RequestState | undefined): void {
+    if (state !== undefined && !state.closed) {
+      state.addCacheLookups(cache.namespace, cache.hits, cache.misses);
+      if (cache.keyPattern !== undefined) state.addDetectionSpan(cacheSpanRecord(timingOf(span), cache.operation, cache.keyPattern));
+    }
     const labels = {
       'spanlens.cache.operation': cache.operation,
       ...(cache.namespace === undefined ? {} : { 'spanlens.cache.namespace': this.namespaces.limit(cache.namespace) }),
@@ -156,6 +181,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     this.inFlight.delete(root.spanContext().spanId);
     const requestDurationMs = durationMs(root);
     const slow = requestDurationMs >= this.options.slowRequestThresholdMs;
+    const findings = this.detector.detect(state.detectionSpans);
     root.setAttributes({
       'spanlens.db.query_count': state.queryCount,
       'spanlens.db.duration_ms': roundMs(state.dbDurationMs),
@@ -163,7 +189,9 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       'spanlens.cache.hits': state.cacheHits,
       'spanlens.cache.misses': state.cacheMisses,
       'spanlens.slow': slow,
+      'spanlens.n_plus_one.count': findings.length,
     });
+    for (const finding of findings) root.addEvent('spanlens.n_plus_one', findingAttributes(finding));
 
     const method = methodOf(root.attributes);
     const route = this.routes.limit(routeOf(root.attributes, root.name));
@@ -171,10 +199,13 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     const requestLabels = method === undefined ? { 'http.route': route } : { 'http.route': route, 'http.request.method': method };
     instruments.requestDbQueries.record(state.queryCount, requestLabels);
     if (slow) instruments.slowRequests.add(1, requestLabels);
-    for (const summary of state.slowQuerySummaries) {
+    for (const { summary } of state.slowQueries) {
       instruments.slowQueries.add(1, { 'http.route': route, 'db.query.summary': summary });
     }
-    const unlisted = state.slowQueryCount - state.slowQuerySummaries.length;
+    for (const finding of findings) {
+      instruments.nPlusOne.add(1, { 'http.route': route, 'db.query.summary': this.summaries.limit(finding.summary) });
+    }
+    const unlisted = state.slowQueryCount - state.slowQueries.length;
     if (unlisted > 0) instruments.slowQueries.add(unlisted, { 'http.route': route, 'db.query.summary': OVERFLOW_LABEL });
 
     if (this.listeners.length === 0) return;
@@ -188,8 +219,8 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       cacheHits: state.cacheHits,
       cacheMisses: state.cacheMisses,
       slow,
-      slowQueries: [],
-      nPlusOne: [],
+      slowQueries: state.slowQueries.map(({ sample }) => sample),
+      nPlusOne: findings.map(nPlusOneSample),
       cacheLookups: [...state.cacheLookups].map(([namespace, lookups]) => ({
         namespace: namespace === '' ? undefined : namespace,
         ...lookups,
@@ -204,17 +235,59 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     }
   }
 
-  private summaryOf(span: Span): string {
-    const given = span.attributes['db.query.summary'];
-    if (typeof given === 'string' && given.length > 0) return this.summaries.limit(given);
-    const text = span.attributes['db.query.text'] ?? span.attributes['db.statement'];
-    return this.summaries.limit(typeof text === 'string' ? summarizeQuery(text) : span.name);
-  }
-
   private getInstruments(): SpanlensInstruments {
     this.instruments ??= createInstruments(this.options.meterProvider ?? metrics.getMeterProvider());
     return this.instruments;
   }
+}
+
+/**
+ * Which request a span belongs to, stored on the span itself under a symbol of this processor's own:
+ * a WeakMap entry per span cost a third of the processor's time in ephemeron bookkeeping and GC.
+ * The entry goes away with the span.
+ */
+class SpanRequestIndex {
+  private readonly key = Symbol('spanlens.request');
+
+  get(span: Span): RequestState | undefined {
+    return (span as unknown as Record<symbol, RequestState | undefined>)[this.key];
+  }
+
+  set(span: Span, state: RequestState): void {
+    (span as unknown as Record<symbol, RequestState | undefined>)[this.key] = state;
+  }
+}
+
+function timingOf(span: Span) {
+  return {
+    spanId: span.spanContext().spanId,
+    parentSpanId: span.parentSpanContext?.spanId,
+    name: span.name,
+    startMs: hrTimeToMilliseconds(span.startTime),
+    endMs: hrTimeToMilliseconds(span.endTime),
+  };
+}
+
+/** The attributes of one `spanlens.n_plus_one` event on the request span (names from the contract). */
+function findingAttributes(finding: NPlusOneFinding) {
+  return {
+    'spanlens.db.fingerprint': finding.fingerprint,
+    'spanlens.db.query': finding.query,
+    'spanlens.n_plus_one.repeats': finding.repeats,
+    'spanlens.n_plus_one.duration_ms': roundMs(finding.durationMs),
+    'spanlens.n_plus_one.parent_span_id': finding.parentSpanId ?? '',
+    'spanlens.n_plus_one.suggestion': finding.suggestion,
+  };
+}
+
+function nPlusOneSample(finding: NPlusOneFinding): NPlusOneSample {
+  return {
+    fingerprint: finding.fingerprint,
+    query: finding.query,
+    repeats: finding.repeats,
+    durationMs: finding.durationMs,
+    suggestion: finding.suggestion,
+  };
 }
 
 function roundMs(ms: number): number {

@@ -4,6 +4,8 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { type SpanlensConfig, type SpanlensOptions, readConfig } from '../config/config.js';
 import { RequestStatisticsProcessor } from '../processors/request-statistics-processor.js';
+import { NPlusOneDetector } from '../detection/index.js';
+import { SqlFingerprinter } from '../sql/index.js';
 import { StatisticsStore } from '../stats/statistics-store.js';
 import type { Statistics } from '../stats/statistics.js';
 import { VERSION } from '../version.js';
@@ -23,7 +25,10 @@ export interface SpanlensHandle {
   statistics(): Statistics;
   /** The processor deriving per-request statistics, for tests and advanced users. */
   readonly requestStatistics: RequestStatisticsProcessor | undefined;
-  /** Resolves once the metrics server listens (or failed to), with its port when it listens. */
+  /**
+   * Resolves once the metrics server listens (or failed to) and the SQL parser has loaded, with the
+   * metrics port when it listens.
+   */
   readonly ready: Promise<number | undefined>;
 }
 
@@ -58,10 +63,23 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
     return inactiveHandle(serviceNameOf(config));
   }
   installSdkErrorHandler();
+  // The SQL parser (WebAssembly) loads in the background; until then statements get fallback fingerprints.
+  const fingerprinter = new SqlFingerprinter();
+  const parserLoaded = fingerprinter.load();
+  const nPlusOneDetector = new NPlusOneDetector({
+    minRepeats: config.nPlusOneMinRepeats,
+    minDurationMs: config.nPlusOneMinDurationMs,
+    ignore: config.nPlusOneIgnore,
+  });
+  for (const pattern of nPlusOneDetector.invalidIgnorePatterns) {
+    diag.warn(`spanlens: SPANLENS_N_PLUS_ONE_IGNORE entry ${JSON.stringify(pattern)} is not a valid regular expression; ignoring it`);
+  }
   const requestStatistics = new RequestStatisticsProcessor({
     slowQueryThresholdMs: config.slowQueryThresholdMs,
     slowRequestThresholdMs: config.slowRequestThresholdMs,
     maxRoutes: config.maxRoutes,
+    fingerprinter,
+    nPlusOneDetector,
   });
   const statisticsStore = new StatisticsStore({ service: serviceNameOf(config), maxRoutes: config.maxRoutes });
   requestStatistics.onRequestEnd((summary) => statisticsStore.record(summary));
@@ -100,7 +118,8 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
   });
   sdk.start();
   responseHeaders?.install();
-  const ready = metricsServer.listen(config.metricsHost, config.metricsPort).then((ok) => (ok ? metricsServer.port : undefined));
+  const listening = metricsServer.listen(config.metricsHost, config.metricsPort);
+  const ready = Promise.all([listening, parserLoaded]).then(([ok]) => (ok ? metricsServer.port : undefined));
   diag.debug(
     `spanlens ${VERSION} started: traces=${config.tracesExporters.join(',')} metrics=${config.metricsExporters.join(',')} ` +
       `instrumentations=${instrumentations.map((i) => i.instrumentationName).join(',')}`,

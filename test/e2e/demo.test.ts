@@ -6,6 +6,8 @@ import { REPO_ROOT } from './helpers/app-process';
 
 interface Snapshot {
   requests: number;
+  nPlusOne: Array<{ route: string; query: string; repeats: number; suggestion: string }>;
+  cache: { hits: number; misses: number; hitRate: number | null };
   endpoints: Array<{ method: string; route: string; requests: number; dbQueriesAvg: number; avgMs: number }>;
 }
 
@@ -42,6 +44,21 @@ describe('npm run demo -- --quick', () => {
   it('saves a report per version covering every request it sent', () => {
     expect(snapshot('naive').requests).toBe(150);
     expect(snapshot('optimized').requests).toBe(150);
+  });
+
+  it('finds the N+1 on the naive meeting list, with a batching suggestion, and none after optimization', () => {
+    const naiveFindings = snapshot('naive').nPlusOne.filter((finding) => finding.route === '/users/:userId/meetings');
+    expect(naiveFindings).toHaveLength(1);
+    expect(naiveFindings[0]!.query).toMatch(/FROM attendees WHERE meeting_id = \$1/);
+    expect(naiveFindings[0]!.repeats).toBe(20);
+    expect(naiveFindings[0]!.suggestion).toContain('attendees.meeting_id = ANY($1)');
+    expect(snapshot('optimized').nPlusOne).toEqual([]);
+    expect(result.stdout).toContain('N+1');
+  });
+
+  it('serves a good part of the optimized reads from the cache, even in a short run', () => {
+    expect(snapshot('naive').cache.hits + snapshot('naive').cache.misses).toBe(0);
+    expect(snapshot('optimized').cache.hitRate).toBeGreaterThan(0.3);
   });
 
   it('reports fewer queries per request after optimization', () => {

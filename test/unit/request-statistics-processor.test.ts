@@ -234,4 +234,32 @@ describe('RequestStatisticsProcessor', () => {
       { namespace: 'meetings', hits: 2, misses: 1 },
     ]);
   });
+
+  it('fingerprints each query, sets its summary, and reports five repeats under one parent as one N+1 event', () => {
+    const { tracer, exporter, summaries } = harness();
+    const root = serverSpan(tracer, '/meetings');
+    const rootContext = trace.setSpan(ROOT_CONTEXT, root);
+    query(tracer, rootContext, 'SELECT id FROM meetings WHERE owner_id = $1');
+    for (let id = 1; id <= 5; id++) query(tracer, rootContext, `SELECT user_id FROM attendees WHERE meeting_id = ${id}`);
+    root.end();
+
+    const queries = exported(exporter, 'pg.query:SELECT test');
+    const fingerprints = new Set(queries.slice(1).map((span) => span.attributes['spanlens.db.fingerprint']));
+    expect(fingerprints.size).toBe(1);
+    expect(queries[0]?.attributes['spanlens.db.fingerprint']).not.toBe([...fingerprints][0]);
+    expect(queries[1]?.attributes['db.query.summary']).toBe('SELECT attendees');
+
+    const request = exported(exporter, 'GET')[0]!;
+    expect(request.attributes['spanlens.n_plus_one.count']).toBe(1);
+    const [event] = request.events;
+    expect(event?.name).toBe('spanlens.n_plus_one');
+    expect(event?.attributes).toMatchObject({
+      'spanlens.db.fingerprint': [...fingerprints][0],
+      'spanlens.n_plus_one.repeats': 5,
+      'spanlens.n_plus_one.parent_span_id': root.spanContext().spanId,
+    });
+    expect(String(event?.attributes?.['spanlens.db.query'])).not.toMatch(/= \d/);
+    expect(String(event?.attributes?.['spanlens.n_plus_one.suggestion'])).toContain('ANY($1)');
+    expect(summaries[0]?.nPlusOne).toHaveLength(1);
+  });
 });

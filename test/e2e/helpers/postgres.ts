@@ -12,7 +12,8 @@ export class TestSchema {
       SET search_path TO ${this.name};
       CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL);
       CREATE TABLE meetings (id int PRIMARY KEY, title text NOT NULL, owner_id int NOT NULL REFERENCES users(id));
-      CREATE TABLE attendees (meeting_id int NOT NULL REFERENCES meetings(id), user_id int NOT NULL REFERENCES users(id));
+      CREATE TABLE attendees (meeting_id int NOT NULL REFERENCES meetings(id), user_id int NOT NULL REFERENCES users(id), PRIMARY KEY (meeting_id, user_id));
+      CREATE TABLE audit_log (id serial PRIMARY KEY, user_id int NOT NULL, action text NOT NULL);
       INSERT INTO users SELECT i, 'user' || i || '@example.com' FROM generate_series(1, 20) AS i;
       INSERT INTO meetings SELECT i, 'Meeting ' || i, 1 + i % 20 FROM generate_series(1, 50) AS i;
       INSERT INTO attendees SELECT m, 1 + (m + k) % 20 FROM generate_series(1, 50) AS m, generate_series(1, 3) AS k;

@@ -1,0 +1,68 @@
+import type { SqlAnalysis } from '../sql/fingerprinter.js';
+import type { StatementCategory } from '../sql/statement-class.js';
+import { suggestCacheBatching } from '../sql/suggestion.js';
+
+export type DetectionSpanKind = 'db' | 'cache';
+
+/** Identity and timing of a finished span, as the span processor knows them. */
+export interface SpanTiming {
+  spanId: string;
+  /** `undefined` for a span without a (local) parent. */
+  parentSpanId: string | undefined;
+  /** The span's name; connection spans (`pg.connect`, `pg-pool.connect`) are never counted. */
+  name?: string;
+  startMs: number;
+  endMs: number;
+}
+
+/** One database or cache span of a finished request, as N+1 detection reads it. */
+export interface DetectionSpan extends SpanTiming {
+  kind: DetectionSpanKind;
+  /** The statement's fingerprint; for a cache span, its operation and key pattern (`keyv.get user:{id}`). */
+  fingerprint: string;
+  /** Normalized statement (or the cache operation and key pattern): never literal values. */
+  normalized: string;
+  summary: string;
+  /** Transaction control and cursor reads never count; `undefined` is read from `normalized`. */
+  category?: StatementCategory;
+  /** How to batch it; a generic hint is used when absent. */
+  suggestion?: string;
+}
+
+/** The record to keep when a database span ends, from its timing and its statement's analysis. */
+export function databaseSpanRecord(timing: SpanTiming, analysis: SqlAnalysis): DetectionSpan {
+  return {
+    spanId: timing.spanId,
+    parentSpanId: timing.parentSpanId,
+    name: timing.name,
+    startMs: timing.startMs,
+    endMs: timing.endMs,
+    kind: 'db',
+    fingerprint: analysis.fingerprint,
+    normalized: analysis.normalized,
+    summary: analysis.summary,
+    category: analysis.category,
+    suggestion: analysis.suggestion,
+  };
+}
+
+/**
+ * The record to keep when a cache span ends: repeats of one operation on one key pattern
+ * (`user:{id}`, ids already replaced) under one parent are the cache's N+1.
+ */
+export function cacheSpanRecord(timing: SpanTiming, operation: string, keyPattern: string): DetectionSpan {
+  const shape = `keyv.${operation} ${keyPattern}`;
+  return {
+    spanId: timing.spanId,
+    parentSpanId: timing.parentSpanId,
+    name: timing.name,
+    startMs: timing.startMs,
+    endMs: timing.endMs,
+    kind: 'cache',
+    fingerprint: shape,
+    normalized: shape,
+    summary: shape,
+    category: 'query',
+    suggestion: suggestCacheBatching(operation, keyPattern),
+  };
+}

@@ -1,0 +1,17 @@
+export {
+  type DetectionSpan,
+  type DetectionSpanKind,
+  type SpanTiming,
+  cacheSpanRecord,
+  databaseSpanRecord,
+} from './detection-span.js';
+export { mergedDurationMs } from './merged-duration.js';
+export {
+  DEFAULT_N_PLUS_ONE_MIN_DURATION_MS,
+  DEFAULT_N_PLUS_ONE_MIN_REPEATS,
+  MAX_FINDINGS_PER_REQUEST,
+  NPlusOneDetector,
+  type NPlusOneFinding,
+  type NPlusOneOptions,
+  detectNPlusOne,
+} from './n-plus-one.js';

@@ -1,0 +1,226 @@
+import { createHash } from 'node:crypto';
+import { LruCache } from './lru-cache.js';
+import { categorizeParseTree, describeParseTree } from './parse-tree.js';
+import { type StatementCategory, categorizeStatementText } from './statement-class.js';
+import { type LexOptions, type SqlToken, renderTokens, tokenizeSql } from './sql-lexer.js';
+import { genericBatchingSuggestion, suggestFromParseTree } from './suggestion.js';
+import { describeTokens } from './token-summary.js';
+
+/** Analyses kept, keyed by statement text: an app has far fewer distinct statements than this. */
+export const MAX_CACHED_STATEMENTS = 2_000;
+/**
+ * Parse results kept, keyed by canonical text (literals, case, spacing and list lengths removed): a
+ * statement with inlined literals is parsed once per shape, not once per value.
+ */
+export const MAX_CACHED_SHAPES = 2_000;
+/** Longer statements (bulk INSERTs) skip the parser and the caches: the fallback is linear in their length. */
+export const MAX_PARSED_STATEMENT_LENGTH = 8 * 1024;
+/** Normalized text longer than this is cut (with `…`); the fingerprint still covers all of it. */
+export const MAX_NORMALIZED_QUERY_LENGTH = 2_048;
+
+/** What spanlens knows about one SQL statement's shape. Shared between callers: never mutate it. */
+export interface SqlAnalysis {
+  /** Equal for statements that differ only in literals, parameters, IN-list lengths, comments or spacing. */
+  readonly fingerprint: string;
+  /** The statement with every literal replaced by a placeholder and comments removed. */
+  readonly normalized: string;
+  /** `db.query.summary`: `SELECT users meetings`, at most 120 characters. */
+  readonly summary: string;
+  /** `SELECT`, `INSERT`, `BEGIN`, … or `UNKNOWN`. */
+  readonly operation: string;
+  readonly tables: readonly string[];
+  /** Whether PostgreSQL's parser read the statement (otherwise the fallback lexer did). */
+  readonly parsed: boolean;
+  /** Transaction control and cursor reads are never N+1 queries. */
+  readonly category: StatementCategory;
+  /** How to batch this statement should it run once per item (an N+1). */
+  readonly suggestion: string;
+}
+
+/** Everything about a statement but its text: shared by all statements of one shape. */
+type StatementShape = Omit<SqlAnalysis, 'normalized'>;
+
+interface PostgresParser {
+  parseSync(sql: string): unknown;
+  fingerprintSync(sql: string): string;
+}
+
+export interface SqlFingerprinterOptions {
+  /** Defaults to {@link MAX_CACHED_STATEMENTS}. */
+  maxCachedStatements?: number;
+  /** Defaults to {@link MAX_CACHED_SHAPES}. */
+  maxCachedShapes?: number;
+}
+
+// PostgreSQL's lexical rules, for text its parser accepts (or is about to be asked about).
+const POSTGRES_LEXING = { backslashEscapesInStrings: false, doubleQuotedAreIdentifiers: true };
+// Unknown dialect: keep only identifier-shaped "names", so a MySQL "string" never shows.
+const UNKNOWN_DIALECT_LEXING = { backslashEscapesInStrings: false, doubleQuotedAreIdentifiers: false };
+// What a statement PostgreSQL rejected is assumed to be: MySQL, with backslash escapes.
+const REJECTED_BY_POSTGRES_LEXING = { backslashEscapesInStrings: true, doubleQuotedAreIdentifiers: false };
+
+function fallbackFingerprint(canonical: string): string {
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+function capNormalized(normalized: string): string {
+  return normalized.length > MAX_NORMALIZED_QUERY_LENGTH ? `${normalized.slice(0, MAX_NORMALIZED_QUERY_LENGTH - 1)}…` : normalized;
+}
+
+function withText(shape: StatementShape, normalized: string): SqlAnalysis {
+  return Object.freeze({ ...shape, normalized: capNormalized(normalized) });
+}
+
+/** The shape of a statement from its tokens alone; the fingerprint is a hash of the canonical text. */
+function shapeFromTokens(tokens: readonly SqlToken[], sql: string, canonical: string): StatementShape {
+  const { operation, summary, tables } = describeTokens(tokens);
+  return {
+    fingerprint: fallbackFingerprint(canonical),
+    summary,
+    operation,
+    tables: Object.freeze(tables),
+    parsed: false,
+    category: categorizeStatementText(sql),
+    suggestion: genericBatchingSuggestion(operation, tables),
+  };
+}
+
+/** The shape of a statement from PostgreSQL's parse tree and fingerprint; throws when it cannot parse it. */
+function shapeFromParser(sql: string, parser: PostgresParser): StatementShape {
+  const tree = parser.parseSync(sql);
+  const fingerprint = parser.fingerprintSync(sql);
+  const { operation, summary, tables } = describeParseTree(sql, tree);
+  return {
+    fingerprint,
+    summary,
+    operation,
+    tables: Object.freeze(tables),
+    parsed: true,
+    category: categorizeParseTree(tree),
+    suggestion: suggestFromParseTree(tree) ?? genericBatchingSuggestion(operation, tables),
+  };
+}
+
+/** Analysis by the lexer alone, uncached: for statements too long to parse, or that the parser rejected. */
+function analyzeWithoutParser(sql: string, lexing: LexOptions): SqlAnalysis {
+  const tokens = tokenizeSql(sql, lexing);
+  const { normalized, canonical } = renderTokens(tokens);
+  return withText(shapeFromTokens(tokens, sql, canonical), normalized);
+}
+
+// Nothing of the statement is safe to show if even the lexer failed on it.
+const UNREADABLE_STATEMENT: SqlAnalysis = Object.freeze({
+  fingerprint: fallbackFingerprint(''),
+  normalized: '',
+  summary: 'UNKNOWN',
+  operation: 'UNKNOWN',
+  tables: Object.freeze([]),
+  parsed: false,
+  category: 'query',
+  suggestion: genericBatchingSuggestion('UNKNOWN', []),
+});
+
+/**
+ * Fingerprints and normalizes SQL statements with PostgreSQL's own parser (libpg-query, WebAssembly).
+ * Call {@link load} once at start-up; until it has finished, and for any statement the parser cannot
+ * read, a lexer-based fallback answers instead. {@link analyze} is synchronous and never throws.
+ */
+export class SqlFingerprinter {
+  private parser: PostgresParser | undefined;
+  private loading: Promise<boolean> | undefined;
+  private failure: unknown;
+  private readonly statements: LruCache<string, SqlAnalysis>;
+  /** By canonical text; `null` for shapes the parser rejected. */
+  private readonly shapes: LruCache<string, StatementShape | null>;
+
+  constructor(options: SqlFingerprinterOptions = {}) {
+    this.statements = new LruCache(options.maxCachedStatements ?? MAX_CACHED_STATEMENTS);
+    this.shapes = new LruCache(options.maxCachedShapes ?? MAX_CACHED_SHAPES);
+  }
+
+  /** Loads the parser once; resolves `false` (never rejects) when it cannot, see {@link loadError}. */
+  load(): Promise<boolean> {
+    this.loading ??= this.loadParser();
+    return this.loading;
+  }
+
+  get parserLoaded(): boolean {
+    return this.parser !== undefined;
+  }
+
+  /** Why the parser could not be loaded, or stopped being used. */
+  get loadError(): unknown {
+    return this.failure;
+  }
+
+  get cachedStatements(): number {
+    return this.statements.size;
+  }
+
+  get maxCachedStatements(): number {
+    return this.statements.capacity;
+  }
+
+  get cachedShapes(): number {
+    return this.shapes.size;
+  }
+
+  get maxCachedShapes(): number {
+    return this.shapes.capacity;
+  }
+
+  analyze(sql: string): SqlAnalysis {
+    const text = typeof sql === 'string' ? sql : String(sql ?? '');
+    try {
+      if (text.length > MAX_PARSED_STATEMENT_LENGTH) return analyzeWithoutParser(text, UNKNOWN_DIALECT_LEXING);
+      const cached = this.statements.get(text);
+      if (cached !== undefined) return cached;
+      const analysis = this.analyzeUncached(text);
+      this.statements.set(text, analysis);
+      return analysis;
+    } catch {
+      return UNREADABLE_STATEMENT;
+    }
+  }
+
+  private analyzeUncached(sql: string): SqlAnalysis {
+    const parser = this.parser;
+    const tokens = tokenizeSql(sql, parser === undefined ? UNKNOWN_DIALECT_LEXING : POSTGRES_LEXING);
+    const { normalized, canonical } = renderTokens(tokens);
+    let shape = this.shapes.get(canonical);
+    if (shape === undefined) {
+      if (parser === undefined) {
+        shape = shapeFromTokens(tokens, sql, canonical);
+      } else {
+        try {
+          shape = shapeFromParser(sql, parser);
+        } catch (error) {
+          // A trap inside the WebAssembly module may leave it unusable: stop calling it.
+          if (error instanceof WebAssembly.RuntimeError) {
+            this.parser = undefined;
+            this.failure = error;
+            return analyzeWithoutParser(sql, UNKNOWN_DIALECT_LEXING);
+          }
+          shape = null;
+        }
+      }
+      this.shapes.set(canonical, shape);
+    }
+    return shape === null ? analyzeWithoutParser(sql, REJECTED_BY_POSTGRES_LEXING) : withText(shape, normalized);
+  }
+
+  private async loadParser(): Promise<boolean> {
+    try {
+      const libpgQuery = await import('libpg-query');
+      await libpgQuery.loadModule();
+      this.parser = { parseSync: libpgQuery.parseSync, fingerprintSync: libpgQuery.fingerprintSync };
+      // Fallback fingerprints differ from the parser's: start over so each statement has one from now on.
+      this.statements.clear();
+      this.shapes.clear();
+      return true;
+    } catch (error) {
+      this.failure = error;
+      return false;
+    }
+  }
+}
