@@ -73,21 +73,41 @@ describe.each([
     expect(serverRoots(spans)[0]!.attributes).toMatchObject({ 'spanlens.cache.hits': 1, 'spanlens.cache.misses': 1 });
   });
 
+  it('reports one lookup per user on a page as a cache N+1, suggesting getMany', async () => {
+    await fetch(traced.app.url('/settings?ids=11,12,13,14,15,16'));
+    const spans = await traced.receiver.waitFor((received) => serverRoots(received).length === 1);
+    const root = serverRoots(spans)[0]!;
+    const findings = root.events.filter((event) => event.name === 'spanlens.n_plus_one');
+    // The six misses also run six identical queries and six cache writes: one finding for each shape.
+    expect(root.attributes['spanlens.n_plus_one.count']).toBe(3);
+    expect(findings.map((event) => String(event.attributes['spanlens.db.query']).split(' ')[0]).sort()).toEqual(['SELECT', 'keyv.get', 'keyv.set']);
+    const writes = findings.find((event) => String(event.attributes['spanlens.db.query']).startsWith('keyv.set'));
+    expect(String(writes?.attributes['spanlens.n_plus_one.suggestion'])).toContain('setMany');
+    const cacheFinding = findings.find((event) => String(event.attributes['spanlens.db.query']).startsWith('keyv.get'));
+    expect(cacheFinding?.attributes).toMatchObject({
+      'spanlens.db.query': 'keyv.get user:{id}:settings',
+      'spanlens.n_plus_one.repeats': 6,
+      'spanlens.n_plus_one.parent_span_id': root.spanId,
+    });
+    expect(String(cacheFinding?.attributes['spanlens.n_plus_one.suggestion'])).toContain('getMany');
+    traced.receiver.clear();
+  });
+
   it('reports hits and misses by namespace in the metrics and in /stats', async () => {
     const metrics = await (await fetch(`http://127.0.0.1:${traced.metricsPort}/metrics`)).text();
     const series = (operation: string, result: string) =>
       new RegExp(`spanlens_cache_operations_total\\{spanlens_cache_operation="${operation}",spanlens_cache_namespace="${namespace}",spanlens_cache_result="${result}"[^}]*\\} (\\d+)`);
     expect(metrics.match(series('get', 'hit'))?.[1]).toBe('1');
-    expect(metrics.match(series('get', 'miss'))?.[1]).toBe('1');
+    expect(metrics.match(series('get', 'miss'))?.[1]).toBe('7');
     expect(metrics.match(series('getMany', 'hit'))?.[1]).toBe('1');
     expect(metrics.match(series('getMany', 'miss'))?.[1]).toBe('1');
-    expect(metrics.match(series('set', 'none'))?.[1]).toBe('1');
+    expect(metrics.match(series('set', 'none'))?.[1]).toBe('7');
 
     const stats = (await (await fetch(`http://127.0.0.1:${traced.metricsPort}/stats`)).json()) as {
       cache: { hits: number; misses: number; hitRate: number; namespaces: Array<{ namespace: string; hits: number; misses: number }> };
     };
-    expect(stats.cache).toMatchObject({ hits: 2, misses: 2, hitRate: 0.5 });
-    expect(stats.cache.namespaces).toEqual([expect.objectContaining({ namespace, hits: 2, misses: 2 })]);
+    expect(stats.cache).toMatchObject({ hits: 2, misses: 8, hitRate: 0.2 });
+    expect(stats.cache.namespaces).toEqual([expect.objectContaining({ namespace, hits: 2, misses: 8 })]);
   });
 });
 
