@@ -92,12 +92,14 @@ async function main() {
   console.log(`spanlens demo: SyncUp meetings app on ${embedded ? 'embedded PostgreSQL (PGlite)' : 'DATABASE_URL'}, ${REQUESTS} requests per version`);
   mkdirSync(outputDir, { recursive: true });
   try {
-    const naive = await runPhase('naive', databaseUrl);
-    const optimized = await runPhase('optimized', databaseUrl);
-    console.log(`\nReports saved to ${path.relative(process.cwd(), naive)} and ${path.relative(process.cwd(), optimized)}\n`);
     const { runCli } = await import(path.join(root, 'dist/src/cli/run-cli.js'));
     const io = { stdout: process.stdout, stderr: process.stderr, isTTY: Boolean(process.stdout.isTTY), env: process.env };
-    const code = await runCli(['report', '--file', optimized, '--baseline', naive], io);
+    const naive = await runPhase('naive', databaseUrl);
+    console.log(`\nWhat spanlens saw in the naive version (saved to ${path.relative(process.cwd(), naive)}):\n`);
+    let code = await runCli(['report', '--file', naive], io);
+    const optimized = await runPhase('optimized', databaseUrl);
+    console.log(`\nThe optimized version, compared with the naive one (saved to ${path.relative(process.cwd(), optimized)}):\n`);
+    if (code === 0) code = await runCli(['report', '--file', optimized, '--baseline', naive], io);
     process.exitCode = code;
   } finally {
     await embedded?.stop();
