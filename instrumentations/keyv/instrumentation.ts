@@ -141,13 +141,21 @@ export class KeyvInstrumentation extends InstrumentationBase<KeyvInstrumentation
           return original.apply(this, args);
         }
 
-        const span = plugin.tracer.startSpan(
-          `keyv.${operation}`,
-          { kind: SpanKind.CLIENT, attributes: startAttributes(this, operation, args[0]) },
-          parentContext,
-        );
-        const current: ActiveOperation = { instance: this, span, open: true, recordedErrors: [] };
-        const operationContext = trace.setSpan(parentContext, span).setValue(ACTIVE_OPERATION, current);
+        let current: ActiveOperation;
+        let operationContext: Context;
+        try {
+          const span = plugin.tracer.startSpan(
+            `keyv.${operation}`,
+            { kind: SpanKind.CLIENT, attributes: startAttributes(this, operation, args[0]) },
+            parentContext,
+          );
+          current = { instance: this, span, open: true, recordedErrors: [] };
+          operationContext = trace.setSpan(parentContext, span).setValue(ACTIVE_OPERATION, current);
+        } catch (error) {
+          // Reading the instance (a store getter, say) failed: the operation runs untraced, never broken.
+          plugin._diag.debug(`keyv.${operation} not traced: ${String(error)}`);
+          return original.apply(this, args);
+        }
 
         let result: unknown;
         try {

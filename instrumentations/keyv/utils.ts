@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { templateKey } from '../../src/id-patterns.js';
 import { AttributeNames } from './enums/AttributeNames.js';
 import type { KeyvInstance } from './internal-types.js';
 import type { KeyvOperation, KeyvResponseHookInfo } from './types.js';
@@ -6,25 +7,12 @@ import type { KeyvOperation, KeyvResponseHookInfo } from './types.js';
 /** Longest `spanlens.cache.key_pattern`; a longer pattern is cut and ends with `…`. */
 export const MAX_KEY_PATTERN_LENGTH = 128;
 
-const ID_PLACEHOLDER = '{id}';
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-// Random tokens (session ids, nanoids, base62) would otherwise keep their letters between `{id}`s.
-const LONG_TOKEN = /[A-Za-z0-9]{16,}/g;
-const HEX_RUN = /[0-9a-f]{8,}/gi;
-const NUMBER = /\d+/g;
-const DIGIT = /\d/;
-const LETTER = /[A-Za-z]/;
-
 /**
- * The key with its ids replaced by `{id}`: UUIDs, runs of 8+ hex characters with a digit, tokens of 16+
- * letters and digits mixed, and numbers (`user:42:settings` → `user:{id}:settings`).
+ * The key with its ids replaced by `{id}` (`user:42:settings` → `user:{id}:settings`), by spanlens'
+ * shared rules for ids and personal values.
  */
 export function keyPattern(key: string): string {
-  const pattern = key
-    .replace(UUID, ID_PLACEHOLDER)
-    .replace(LONG_TOKEN, (token) => (DIGIT.test(token) && LETTER.test(token) ? ID_PLACEHOLDER : token))
-    .replace(HEX_RUN, (run) => (DIGIT.test(run) ? ID_PLACEHOLDER : run))
-    .replace(NUMBER, ID_PLACEHOLDER);
+  const pattern = templateKey(key);
   if (pattern.length <= MAX_KEY_PATTERN_LENGTH) return pattern;
   return `${pattern.slice(0, MAX_KEY_PATTERN_LENGTH - 1)}…`;
 }

@@ -35,11 +35,15 @@ export interface SpanlensConfig {
   };
   enabledInstrumentations: string[] | undefined;
   disabledInstrumentations: string[];
+  /** Whether `OTEL_LOGS_EXPORTER` asks for a logs pipeline (spanlens starts none otherwise). */
+  logsExporterConfigured: boolean;
+  /** Whether `OTEL_LOG_LEVEL` is set (NodeSDK then installs its own diagnostic logger). */
+  logLevelConfigured: boolean;
   sdkDisabled: boolean;
 }
 
 /** Options given in code to `start()`; each one wins over its variable. */
-export type SpanlensOptions = Partial<Omit<SpanlensConfig, 'sdkDisabled'>>;
+export type SpanlensOptions = Partial<Omit<SpanlensConfig, 'sdkDisabled' | 'logsExporterConfigured' | 'logLevelConfigured'>>;
 
 export const DEFAULTS = {
   slowQueryThresholdMs: 200,
@@ -74,7 +78,7 @@ type Env = Record<string, string | undefined>;
 export function readConfig(env: Env = process.env, options: SpanlensOptions = {}): SpanlensConfig {
   const read = new EnvReader(env);
   const fromEnv: SpanlensConfig = {
-    serviceName: read.string('OTEL_SERVICE_NAME'),
+    serviceName: read.string('OTEL_SERVICE_NAME') ?? read.resourceAttribute('service.name'),
     slowQueryThresholdMs: read.number('SPANLENS_SLOW_QUERY_MS', DEFAULTS.slowQueryThresholdMs, 0),
     slowRequestThresholdMs: read.number('SPANLENS_SLOW_REQUEST_MS', DEFAULTS.slowRequestThresholdMs, 0),
     nPlusOneMinRepeats: read.integer('SPANLENS_N_PLUS_ONE_MIN_REPEATS', DEFAULTS.nPlusOneMinRepeats, 2),
@@ -101,13 +105,59 @@ export function readConfig(env: Env = process.env, options: SpanlensOptions = {}
     },
     enabledInstrumentations: read.list('OTEL_NODE_ENABLED_INSTRUMENTATIONS'),
     disabledInstrumentations: read.list('OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [],
+    logsExporterConfigured: read.string('OTEL_LOGS_EXPORTER') !== undefined,
+    logLevelConfigured: read.string('OTEL_LOG_LEVEL') !== undefined,
     sdkDisabled: read.boolean('OTEL_SDK_DISABLED', false),
   };
   const config: SpanlensConfig = { ...fromEnv };
   for (const [key, value] of Object.entries(options) as [keyof SpanlensOptions, unknown][]) {
-    if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
+    if (value === undefined) continue;
+    const problem = optionProblem(key, value);
+    if (problem === undefined) {
+      (config as unknown as Record<string, unknown>)[key] = value;
+    } else {
+      const used = (fromEnv as unknown as Record<string, unknown>)[key];
+      diag.warn(`spanlens: option ${key}=${JSON.stringify(value)} is not valid (expected ${problem}); using ${JSON.stringify(used)}`);
+    }
   }
   return config;
+}
+
+/** The ranges options given in code must keep, as their variables do. */
+const NUMBER_OPTIONS: Partial<Record<keyof SpanlensOptions, { min: number; max: number; integer: boolean }>> = {
+  slowQueryThresholdMs: { min: 0, max: Number.MAX_SAFE_INTEGER, integer: false },
+  slowRequestThresholdMs: { min: 0, max: Number.MAX_SAFE_INTEGER, integer: false },
+  nPlusOneMinRepeats: { min: 2, max: Number.MAX_SAFE_INTEGER, integer: true },
+  nPlusOneMinDurationMs: { min: 0, max: Number.MAX_SAFE_INTEGER, integer: false },
+  maxRoutes: { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true },
+  metricsPort: { min: 0, max: 65535, integer: true },
+  tracesSamplerArg: { min: 0, max: 1, integer: false },
+};
+
+/** What is wrong with an option given in code, or undefined when it is fine. */
+function optionProblem(key: keyof SpanlensOptions, value: unknown): string | undefined {
+  const range = NUMBER_OPTIONS[key];
+  if (range !== undefined) {
+    const fine = typeof value === 'number' && Number.isFinite(value) && value >= range.min && value <= range.max;
+    if (fine && (!range.integer || Number.isInteger(value))) return undefined;
+    return `a ${range.integer ? 'whole ' : ''}number from ${range.min} to ${range.max}`;
+  }
+  switch (key) {
+    case 'responseHeaders':
+      return value === 'off' || value === 'server-timing' || value === 'all' ? undefined : 'off, server-timing or all';
+    case 'recordAll':
+      return typeof value === 'boolean' ? undefined : 'true or false';
+    case 'batchSpanProcessor':
+      return typeof value === 'object' && value !== null ? undefined : 'an object';
+    case 'nPlusOneIgnore':
+    case 'tracesExporters':
+    case 'metricsExporters':
+    case 'disabledInstrumentations':
+    case 'enabledInstrumentations':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string') ? undefined : 'a list of strings';
+    default:
+      return typeof value === 'string' ? undefined : 'a string';
+  }
 }
 
 /** Parses variables; each rejected value produces exactly one warning. */
@@ -117,6 +167,20 @@ class EnvReader {
   string(name: string): string | undefined {
     const value = this.env[name]?.trim();
     return value ? value : undefined;
+  }
+
+  /** One attribute of `OTEL_RESOURCE_ATTRIBUTES` (`key=value,key=value`, values percent-encoded). */
+  resourceAttribute(key: string): string | undefined {
+    for (const pair of this.string('OTEL_RESOURCE_ATTRIBUTES')?.split(',') ?? []) {
+      const separator = pair.indexOf('=');
+      if (separator <= 0 || pair.slice(0, separator).trim() !== key) continue;
+      try {
+        return decodeURIComponent(pair.slice(separator + 1).trim()) || undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
   }
 
   list(name: string): string[] | undefined {
@@ -200,4 +264,12 @@ export function readLogLevel(env: Env = process.env): { level: DiagLogLevel; inv
   if (!raw) return { level: DiagLogLevel.WARN, invalid: undefined };
   const level = LOG_LEVELS[raw.toLowerCase()];
   return level === undefined ? { level: DiagLogLevel.WARN, invalid: raw } : { level, invalid: undefined };
+}
+
+/**
+ * Whether `OTEL_SDK_DISABLED` turns spanlens off, read before anything heavy is loaded so that a
+ * disabled preload costs nothing. A bad value is reported later, by `readConfig`.
+ */
+export function isSdkDisabled(env: Env = process.env): boolean {
+  return env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true';
 }

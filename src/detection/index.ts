@@ -14,4 +14,5 @@ export {
   type NPlusOneFinding,
   type NPlusOneOptions,
   detectNPlusOne,
+  isConnectionSpanName,
 } from './n-plus-one.js';

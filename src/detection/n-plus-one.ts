@@ -9,8 +9,13 @@ export const DEFAULT_N_PLUS_ONE_MIN_DURATION_MS = 0;
 /** Findings reported per request, the longest first; a request with more is still flagged by these. */
 export const MAX_FINDINGS_PER_REQUEST = 50;
 
-// Waiting for a pooled connection is not a query the code repeated.
+// Waiting for a pooled connection is not a query the code ran.
 const CONNECTION_SPAN_NAMES = new Set(['pg.connect', 'pg-pool.connect']);
+
+/** Whether a span of this name only checks out a database connection (`pg.connect`, `pg-pool.connect`). */
+export function isConnectionSpanName(name: string): boolean {
+  return CONNECTION_SPAN_NAMES.has(name);
+}
 
 export interface NPlusOneOptions {
   /** Spans of one shape under one parent that make an N+1 (at least 2). Default 5. */
@@ -148,7 +153,7 @@ export class NPlusOneDetector {
   }
 
   private counts(span: DetectionSpan, patternVerdicts: Map<string, boolean> | undefined): boolean {
-    if (span.name !== undefined && CONNECTION_SPAN_NAMES.has(span.name)) return false;
+    if (span.name !== undefined && isConnectionSpanName(span.name)) return false;
     const category = span.category ?? categorizeStatementText(typeof span.normalized === 'string' ? span.normalized : '');
     if (category !== 'query') return false;
     if (this.ignoreList.fingerprints.has(span.fingerprint)) return false;

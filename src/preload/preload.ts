@@ -1,26 +1,10 @@
 import { DiagConsoleLogger, diag } from '@opentelemetry/api';
-import { isMainThread } from 'node:worker_threads';
 import { readLogLevel } from '../config/config.js';
+import { preloadState } from './preload-state.js';
 import { type SpanlensHandle, start } from '../start/start.js';
 
 /** How long a signal waits for spans and metrics to flush before the process goes on ending. */
 export const SIGNAL_FLUSH_TIMEOUT_MS = 3000;
-
-const PRELOAD_STATE = Symbol.for('spanlens.preload');
-
-/** What the preloads of this process have done so far (shared by every copy of spanlens loaded). */
-interface PreloadState {
-  started: boolean;
-  esmHookRegistered: boolean;
-}
-
-/** This process' preload state; undefined in worker threads, where spanlens never starts. */
-export function preloadState(): PreloadState | undefined {
-  if (!isMainThread) return undefined;
-  const global = globalThis as typeof globalThis & { [PRELOAD_STATE]?: PreloadState };
-  global[PRELOAD_STATE] ??= { started: false, esmHookRegistered: false };
-  return global[PRELOAD_STATE];
-}
 
 /** Starts spanlens for a preloaded app and flushes it when the process ends. Never throws. */
 export function preload(): SpanlensHandle | undefined {
@@ -32,7 +16,8 @@ export function preload(): SpanlensHandle | undefined {
     diag.setLogger(new DiagConsoleLogger(), { logLevel: level, suppressOverrideMessage: true });
     if (invalid !== undefined) diag.warn(`spanlens: OTEL_LOG_LEVEL=${JSON.stringify(invalid)} is not valid; using the default warn`);
     const handle = start();
-    flushWhenProcessEnds(handle);
+    // A spanlens that did not start (OTEL_SDK_DISABLED) has nothing to flush and leaves signals alone.
+    if (handle.requestStatistics !== undefined) flushWhenProcessEnds(handle);
     return handle;
   } catch (error) {
     // Last line of defence: the app must start even if spanlens cannot.
@@ -44,12 +29,23 @@ export function preload(): SpanlensHandle | undefined {
 /**
  * Flushes on SIGTERM/SIGINT and when the event loop empties, without changing how the process ends:
  * when the app has no handler of its own for the signal, the signal is raised again after the flush so
- * the process dies of it as it would have; when the app has one, that handler decides.
+ * the process dies of it as it would have; when the app has one, that handler decides. A second signal
+ * during the flush does not wait for it.
  */
 function flushWhenProcessEnds(handle: SpanlensHandle): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    const onSignal = (): void => {
-      const appHandlesSignal = process.listenerCount(signal) > 1;
+    let flushing = false;
+    const raiseAgain = (): void => {
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    function onSignal(): void {
+      const appHandlesSignal = appListenerCount(signal, onSignal) > 0;
+      if (flushing) {
+        if (!appHandlesSignal) raiseAgain();
+        return;
+      }
+      flushing = true;
       // A referenced timer keeps the process alive until the flush is over or has taken too long.
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>((resolve) => {
@@ -57,14 +53,23 @@ function flushWhenProcessEnds(handle: SpanlensHandle): void {
       });
       void Promise.race([handle.shutdown(), timeout]).finally(() => {
         clearTimeout(timer);
-        if (appHandlesSignal) return;
-        process.removeListener(signal, onSignal);
-        process.kill(process.pid, signal);
+        if (!appHandlesSignal && process.listeners(signal).includes(onSignal)) raiseAgain();
       });
-    };
+    }
     process.on(signal, onSignal);
   }
   process.once('beforeExit', () => {
     void handle.shutdown();
   });
+}
+
+/**
+ * The app's own listeners for a signal: all but spanlens' and those of `signal-exit` (a common
+ * dependency), which only acts when its listeners are the only ones and then ends the process itself.
+ */
+function appListenerCount(signal: NodeJS.Signals, own: (...args: unknown[]) => void): number {
+  const others = process.listeners(signal).filter((listener) => listener !== own).length;
+  const signalExit = (process as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__;
+  const signalExitListeners = typeof signalExit?.count === 'number' ? signalExit.count : 0;
+  return Math.max(0, others - signalExitListeners);
 }

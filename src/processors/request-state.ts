@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/sdk-trace';
-import type { DetectionSpan } from '../detection/index.js';
+import { type DetectionSpan, mergedDurationMs } from '../detection/index.js';
 import type { SlowQuerySample } from './request-summary.js';
 
 /** Slow statements kept per request until its route is known; more than this are counted, not listed. */
@@ -18,7 +18,8 @@ export interface SlowQuery {
 /** What spanlens has learned about one request (a local root span) while it runs. */
 export class RequestState {
   queryCount = 0;
-  dbDurationMs = 0;
+  /** Time of query spans not kept for detection (past the caps), added to the merged time as a sum. */
+  private unmergedDbMs = 0;
   slowQueryCount = 0;
   cacheHits = 0;
   cacheMisses = 0;
@@ -51,16 +52,27 @@ export class RequestState {
     lookups.misses += misses;
   }
 
-  addQuery(durationMs: number, slow: SlowQuery | undefined): void {
+  /**
+   * Wall-clock time with at least one query running: concurrent queries count once, so it never
+   * exceeds the request's own duration (a plain sum would, under Promise.all).
+   */
+  get dbDurationMs(): number {
+    return mergedDurationMs(this.detectionSpans.filter((span) => span.kind === 'db')) + this.unmergedDbMs;
+  }
+
+  addQuery(durationMs: number, slow: SlowQuery | undefined, keptForDetection: boolean): void {
     this.queryCount += 1;
-    this.dbDurationMs += durationMs;
+    if (!keptForDetection) this.unmergedDbMs += durationMs;
     if (slow === undefined) return;
     this.slowQueryCount += 1;
     if (this.slowQueries.length < MAX_SLOW_QUERIES_PER_REQUEST) this.slowQueries.push(slow);
   }
 
-  addDetectionSpan(span: DetectionSpan): void {
-    if (this.detectionSpans.length < MAX_DETECTION_SPANS_PER_REQUEST) this.detectionSpans.push(span);
+  /** Keeps a span for N+1 detection, unless this request already keeps its maximum. */
+  addDetectionSpan(span: DetectionSpan): boolean {
+    if (this.detectionSpans.length >= MAX_DETECTION_SPANS_PER_REQUEST) return false;
+    this.detectionSpans.push(span);
+    return true;
   }
 }
 

@@ -5,7 +5,14 @@ import { warnOnce } from '../diag-once.js';
 import { createInstruments, type SpanlensInstruments } from '../metrics/instruments.js';
 import { type CacheOperation, cacheOperationOf } from './cache-span.js';
 import { LabelLimiter, OVERFLOW_LABEL } from './label-limiter.js';
-import { NPlusOneDetector, type NPlusOneFinding, cacheSpanRecord, databaseSpanRecord } from '../detection/index.js';
+import {
+  type DetectionSpan,
+  NPlusOneDetector,
+  type NPlusOneFinding,
+  cacheSpanRecord,
+  databaseSpanRecord,
+} from '../detection/index.js';
+import { roundMs } from '../stats/rounding.js';
 import { SqlFingerprinter } from '../sql/index.js';
 import { type RequestProgress, RequestState, type SlowQuery } from './request-state.js';
 import type { NPlusOneSample, RequestSummary } from './request-summary.js';
@@ -18,6 +25,8 @@ export const MAX_IN_FLIGHT_REQUESTS = 10_000;
 export const MAX_CACHE_NAMESPACE_LABELS = 100;
 /** Distinct `db.query.summary` values used as metric labels; later ones count under `OTHER`. */
 export const MAX_QUERY_SUMMARY_LABELS = 1000;
+/** Spans kept for N+1 detection across all requests in flight, however many leak. */
+export const MAX_DETECTION_SPANS_IN_FLIGHT = 200_000;
 
 export interface RequestStatisticsProcessorOptions {
   slowQueryThresholdMs: number;
@@ -51,6 +60,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
   private readonly fingerprinter: SqlFingerprinter;
   private readonly detector: NPlusOneDetector;
   private instruments: SpanlensInstruments | undefined;
+  private detectionSpansInFlight = 0;
 
   constructor(private readonly options: RequestStatisticsProcessorOptions) {
     this.routes = new LabelLimiter(options.maxRoutes);
@@ -118,13 +128,14 @@ export class RequestStatisticsProcessor implements SpanProcessor {
 
   shutdown(): Promise<void> {
     this.inFlight.clear();
+    this.detectionSpansInFlight = 0;
     return Promise.resolve();
   }
 
   private track(root: Span): void {
     if (this.inFlight.size >= this.maxInFlight) {
       const [oldestId, oldest] = this.inFlight.entries().next().value as [string, RequestState];
-      oldest.closed = true;
+      this.close(oldest);
       this.inFlight.delete(oldestId);
       warnOnce(
         'processor.inFlightCap',
@@ -151,8 +162,8 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       slow = { summary, sample: { fingerprint: analysis.fingerprint, query: analysis.normalized, durationMs: spanDurationMs } };
     }
     if (state !== undefined && !state.closed) {
-      state.addQuery(spanDurationMs, slow);
-      state.addDetectionSpan(databaseSpanRecord(timingOf(span), analysis));
+      const kept = this.keepForDetection(state, databaseSpanRecord(timingOf(span), analysis));
+      state.addQuery(spanDurationMs, slow, kept);
     } else if (slow !== undefined) {
       // A slow statement outside any request still counts, without a route.
       this.getInstruments().slowQueries.add(1, { 'db.query.summary': slow.summary });
@@ -162,7 +173,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
   private endCacheOperation(span: Span, cache: CacheOperation, state: RequestState | undefined): void {
     if (state !== undefined && !state.closed) {
       state.addCacheLookups(cache.namespace, cache.hits, cache.misses);
-      if (cache.keyPattern !== undefined) state.addDetectionSpan(cacheSpanRecord(timingOf(span), cache.operation, cache.keyPattern));
+      if (cache.keyPattern !== undefined) this.keepForDetection(state, cacheSpanRecord(timingOf(span), cache.operation, cache.keyPattern));
     }
     const labels = {
       'spanlens.cache.operation': cache.operation,
@@ -175,16 +186,33 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     if (cache.hits + cache.misses === 0) counter.add(1, { ...labels, 'spanlens.cache.result': 'none' });
   }
 
-  private endRequest(state: RequestState): void {
+  private keepForDetection(state: RequestState, record: DetectionSpan): boolean {
+    if (this.detectionSpansInFlight >= MAX_DETECTION_SPANS_IN_FLIGHT) {
+      warnOnce('processor.detectionBudget', `more than ${MAX_DETECTION_SPANS_IN_FLIGHT} spans kept for N+1 detection; not keeping more until requests end`);
+      return false;
+    }
+    if (!state.addDetectionSpan(record)) return false;
+    this.detectionSpansInFlight += 1;
+    return true;
+  }
+
+  /** Closes a request's state, returning its spans to the detection budget. */
+  private close(state: RequestState): void {
     state.closed = true;
+    this.detectionSpansInFlight -= state.detectionSpans.length;
+  }
+
+  private endRequest(state: RequestState): void {
+    this.close(state);
     const root = state.root;
     this.inFlight.delete(root.spanContext().spanId);
     const requestDurationMs = durationMs(root);
     const slow = requestDurationMs >= this.options.slowRequestThresholdMs;
     const findings = this.detector.detect(state.detectionSpans);
+    const dbDurationMs = state.dbDurationMs;
     root.setAttributes({
       'spanlens.db.query_count': state.queryCount,
-      'spanlens.db.duration_ms': roundMs(state.dbDurationMs),
+      'spanlens.db.duration_ms': roundMs(dbDurationMs),
       'spanlens.db.slow_query_count': state.slowQueryCount,
       'spanlens.cache.hits': state.cacheHits,
       'spanlens.cache.misses': state.cacheMisses,
@@ -214,7 +242,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       method,
       durationMs: requestDurationMs,
       queryCount: state.queryCount,
-      dbDurationMs: state.dbDurationMs,
+      dbDurationMs,
       slowQueryCount: state.slowQueryCount,
       cacheHits: state.cacheHits,
       cacheMisses: state.cacheMisses,
@@ -288,8 +316,4 @@ function nPlusOneSample(finding: NPlusOneFinding): NPlusOneSample {
     durationMs: finding.durationMs,
     suggestion: finding.suggestion,
   };
-}
-
-function roundMs(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }

@@ -1,23 +1,25 @@
 import type { Attributes } from '@opentelemetry/api';
-
-// Path segments that are ids, not names: numbers, UUIDs, long hex strings, and long tokens with digits.
-const ID_SEGMENT =
-  /^(?:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{12,}|(?=[^/]*\d)[A-Za-z0-9_-]{16,})$/i;
+import { ID_PLACEHOLDER, isIdSegment } from '../id-patterns.js';
 
 /** `/meetings/42/attendees?x=1` → `/meetings/{id}/attendees`: a bounded label, never the raw URL. */
 export function templatePath(path: string): string {
   const withoutQuery = path.split(/[?#]/, 1)[0] ?? '';
   const templated = withoutQuery
     .split('/')
-    .map((segment) => (ID_SEGMENT.test(segment) ? '{id}' : segment))
+    .map((segment) => (isIdSegment(segment) ? ID_PLACEHOLDER : segment))
     .join('/');
   return templated || '/';
 }
+
+/** Requests no route matched: 404s without a framework route, so scanners cannot use up the route budget. */
+export const UNMATCHED_ROUTE = 'UNMATCHED';
 
 /** The route of a request's root span: the framework's `http.route`, else a templated path, else the span name. */
 export function routeOf(attributes: Attributes, spanName: string): string {
   const route = attributes['http.route'];
   if (typeof route === 'string' && route.length > 0) return route;
+  const status = attributes['http.response.status_code'] ?? attributes['http.status_code'];
+  if (status === 404) return UNMATCHED_ROUTE;
   const path = attributes['url.path'] ?? attributes['http.target'];
   if (typeof path === 'string' && path.length > 0) return templatePath(path);
   return spanName;

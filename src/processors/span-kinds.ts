@@ -1,8 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { isConnectionSpanName } from '../detection/index.js';
 
-// Connection spans measure waiting for a pooled connection, not a query the request ran.
-const CONNECTION_SPAN_NAMES = new Set(['pg.connect', 'pg-pool.connect']);
 
 /** A span that ran a database operation (not a connection checkout). */
 export function isDatabaseQuerySpan(span: ReadableSpan): boolean {
@@ -10,7 +9,7 @@ export function isDatabaseQuerySpan(span: ReadableSpan): boolean {
   const system = attributes['db.system.name'] ?? attributes['db.system'];
   if (system === undefined) return false;
   if (attributes['spanlens.cache.operation'] !== undefined) return false;
-  return !CONNECTION_SPAN_NAMES.has(span.name);
+  return !isConnectionSpanName(span.name);
 }
 
 /**

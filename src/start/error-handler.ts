@@ -7,7 +7,10 @@ import { warnOnce } from '../diag-once.js';
  */
 export function reportSdkError(error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
-  warnOnce(`sdk:${message.slice(0, 200)}`, 'OpenTelemetry SDK error (repeats are not logged)', message);
+  // Errors of one kind (ECONNREFUSED, a timeout) are one problem, whatever their message says.
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const kind = typeof code === 'string' || typeof code === 'number' ? String(code) : error instanceof Error ? error.name + message.slice(0, 80) : message.slice(0, 80);
+  warnOnce(`sdk:${kind}`, 'OpenTelemetry SDK error (repeats are not logged)', message);
 }
 
 export function installSdkErrorHandler(): void {

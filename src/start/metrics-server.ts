@@ -33,12 +33,18 @@ export class MetricsServer {
         resolve(false);
       };
       this.server.once('error', onError);
-      this.server.listen(port, host, () => {
+      try {
+        this.server.listen(port, host, () => {
+          this.server.off('error', onError);
+          this.server.on('error', (error) => warnOnce('metrics-server.error', 'metrics server error', error));
+          this.listening = true;
+          resolve(true);
+        });
+      } catch (error) {
+        // listen() throws at once for an invalid port or host rather than emitting 'error'.
         this.server.off('error', onError);
-        this.server.on('error', (error) => diag.warn(`spanlens: metrics server error: ${error.message}`));
-        this.listening = true;
-        resolve(true);
-      });
+        onError(error as NodeJS.ErrnoException);
+      }
     });
   }
 

@@ -8,6 +8,7 @@ import { NPlusOneDetector } from '../detection/index.js';
 import { SqlFingerprinter } from '../sql/index.js';
 import { StatisticsStore } from '../stats/statistics-store.js';
 import type { Statistics } from '../stats/statistics.js';
+import { warnOnce } from '../diag-once.js';
 import { VERSION } from '../version.js';
 import { installSdkErrorHandler, reportSdkError } from './error-handler.js';
 import { createInstrumentations } from './instrumentations.js';
@@ -48,7 +49,7 @@ export function start(options: SpanlensOptions = {}): SpanlensHandle {
   if (running !== undefined) return running;
   let handle: SpanlensHandle;
   try {
-    handle = startSdk(readConfig(process.env, options));
+    handle = startSdk(readConfig(undefined, options));
   } catch (error) {
     diag.error(`spanlens: could not start; the app runs without it: ${String(error)}`);
     handle = inactiveHandle(options.serviceName ?? DEFAULT_SERVICE_NAME);
@@ -109,17 +110,28 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
     onIncomingRequest: (span, request) => responseHeaders?.rememberServerSpan(span, request),
   });
 
+  // With OTEL_LOG_LEVEL set, NodeSDK installs a console logger at that level over the current one and
+  // prints a stack trace about it; the preload's logger is the same kind, so make way for it quietly.
+  if (config.logLevelConfigured) diag.disable();
   const sdk = new NodeSDK({
     ...(config.serviceName === undefined ? {} : { serviceName: config.serviceName }),
     spanProcessors,
     sampler: createSampler(config),
     metricReaders: readers,
     instrumentations,
+    // NodeSDK would otherwise start an OTLP logs pipeline nobody asked for.
+    ...(config.logsExporterConfigured ? {} : { logRecordProcessors: [] }),
   });
   sdk.start();
   responseHeaders?.install();
   const listening = metricsServer.listen(config.metricsHost, config.metricsPort);
-  const ready = Promise.all([listening, parserLoaded]).then(([ok]) => (ok ? metricsServer.port : undefined));
+  const ready = Promise.all([listening, parserLoaded]).then(
+    ([ok, parsed]) => {
+      if (!parsed) warnOnce('sql-parser', 'the SQL parser did not load; fingerprints come from the fallback normalizer', fingerprinter.loadError);
+      return ok ? metricsServer.port : undefined;
+    },
+    () => undefined,
+  );
   diag.debug(
     `spanlens ${VERSION} started: traces=${config.tracesExporters.join(',')} metrics=${config.metricsExporters.join(',')} ` +
       `instrumentations=${instrumentations.map((i) => i.instrumentationName).join(',')}`,

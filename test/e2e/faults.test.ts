@@ -165,6 +165,16 @@ describe('how the process ends', () => {
     expect(await plain.stop()).toEqual({ code, signal });
   });
 
+  it.each(['require', 'import'] as const)('still ends an app that relies on signal-exit, with its cleanup run (--%s)', async (preload) => {
+    const plain = await AppProcess.start({ app: 'signal-exit-app.cjs', preload: 'none' });
+    const expected = await plain.stop();
+    expect(plain.stdout).toContain('cleanup ran (SIGTERM)');
+
+    const app = await AppProcess.start({ app: 'signal-exit-app.cjs', preload, env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' } });
+    expect(await app.stop()).toEqual(expected);
+    expect(app.stdout).toContain('cleanup ran (SIGTERM)');
+  });
+
   it("lets the app's own SIGTERM handler decide, and flushes too", async () => {
     const receiver = new OtlpReceiver();
     const endpoint = await receiver.start();

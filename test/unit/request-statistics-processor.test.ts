@@ -39,8 +39,7 @@ beforeAll(() => context.setGlobalContextManager(contextManager.enable()));
 afterAll(() => context.disable());
 
 /** Starts a database span the way instrumentation-pg does, ended after `durationMs` of span time. */
-function query(tracer: Tracer, parent: Context, text: string, durationMs = 1): void {
-  const start = Date.now();
+function query(tracer: Tracer, parent: Context, text: string, durationMs = 1, start = Date.now()): void {
   const span = tracer.startSpan(
     'pg.query:SELECT test',
     { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': text }, startTime: start },
@@ -62,15 +61,16 @@ function exported(exporter: InMemorySpanExporter, name: string): ReadableSpan[] 
 }
 
 describe('RequestStatisticsProcessor', () => {
-  it('counts the database spans nested at any depth under a request and sums their time', () => {
+  it('counts the database spans nested at any depth under a request and adds up their time', () => {
     const { tracer, exporter } = harness();
     const root = serverSpan(tracer, '/meetings/42');
     const rootContext = trace.setSpan(ROOT_CONTEXT, root);
-    query(tracer, rootContext, 'SELECT 1', 2);
+    const start = Date.now();
+    query(tracer, rootContext, 'SELECT 1', 2, start);
     const middleware = tracer.startSpan('middleware', {}, rootContext);
     const middlewareContext = trace.setSpan(rootContext, middleware);
-    query(tracer, middlewareContext, 'SELECT 2', 3);
-    query(tracer, middlewareContext, 'SELECT 3', 4);
+    query(tracer, middlewareContext, 'SELECT 2', 3, start + 2);
+    query(tracer, middlewareContext, 'SELECT 3', 4, start + 5);
     middleware.end();
     root.end();
 
@@ -81,6 +81,19 @@ describe('RequestStatisticsProcessor', () => {
       'spanlens.db.slow_query_count': 0,
       'spanlens.slow': false,
     });
+  });
+
+  it('counts concurrent queries once in the database time, so it never exceeds the request', () => {
+    const { tracer, exporter } = harness();
+    const root = serverSpan(tracer, '/dashboard');
+    const rootContext = trace.setSpan(ROOT_CONTEXT, root);
+    const start = Date.now();
+    // Promise.all of three queries: [0, 10], [2, 12] and [20, 25] ms.
+    query(tracer, rootContext, 'SELECT 1', 10, start);
+    query(tracer, rootContext, 'SELECT 2', 10, start + 2);
+    query(tracer, rootContext, 'SELECT 3', 5, start + 20);
+    root.end();
+    expect(exported(exporter, 'GET')[0]?.attributes['spanlens.db.duration_ms']).toBe(17);
   });
 
   it('never counts connection spans as queries', () => {
@@ -190,6 +203,16 @@ describe('RequestStatisticsProcessor', () => {
       serverSpan(tracer, path).end();
     }
     expect(summaries.map((summary) => summary.route)).toEqual(['/meetings/{id}', '/meetings/{id}', '/users/{id}', 'OTHER']);
+  });
+
+  it('labels 404s that no framework route matched as UNMATCHED, so random paths cannot use up the route budget', () => {
+    const { tracer, summaries } = harness({ maxRoutes: 2 });
+    for (const path of ['/wp-admin/setup.php', '/.env', '/meetings/1']) {
+      const root = serverSpan(tracer, path);
+      if (path !== '/meetings/1') root.setAttribute('http.response.status_code', 404);
+      root.end();
+    }
+    expect(summaries.map((summary) => summary.route)).toEqual(['UNMATCHED', 'UNMATCHED', '/meetings/{id}']);
   });
 
   it('prefers the route a framework set over the path', () => {
