@@ -46,7 +46,10 @@ type GlobalWithHandle = typeof globalThis & { [STARTED]?: SpanlensHandle };
 export function start(options: SpanlensOptions = {}): SpanlensHandle {
   const global = globalThis as GlobalWithHandle;
   const running = global[STARTED];
-  if (running !== undefined) return running;
+  if (running !== undefined) {
+    if (Object.keys(options).length > 0) warnOnce('start.again', 'start() was called again; spanlens is already running and keeps its first options');
+    return running;
+  }
   let handle: SpanlensHandle;
   try {
     handle = startSdk(readConfig(undefined, options));

@@ -1,6 +1,9 @@
 import type { RequestSummary } from '../processors/request-summary.js';
 import { LatencyHistogram } from './latency-histogram.js';
-import { hitRate, roundMs, roundRatio } from './rounding.js';
+import { hitRate, roundMs, roundRatio, roundToSignificant } from './rounding.js';
+
+/** Significant digits of reported percentiles. */
+export const PERCENTILE_DIGITS = 3;
 import type { EndpointStatistics } from './statistics.js';
 
 /** Running totals of one endpoint (method + route): constant size however many requests it serves. */
@@ -63,7 +66,9 @@ export class EndpointAccumulator {
   }
 
   // The histogram reports the top of a bucket, which can lie just past the exact extremes; clamp to them.
+  // Three significant digits: the histogram is exact to about 1 %, so more digits would be invented.
   private percentileMs(percentile: number): number {
-    return roundMs(Math.min(Math.max(this.latency.percentileMs(percentile), this.minMs), this.maxMs));
+    const estimate = roundToSignificant(this.latency.percentileMs(percentile), PERCENTILE_DIGITS);
+    return roundMs(Math.min(Math.max(estimate, this.minMs), this.maxMs));
   }
 }

@@ -13,3 +13,9 @@ export function hitRate(hits: number, misses: number): number | null {
   const lookups = hits + misses;
   return lookups === 0 ? null : Math.round((hits / lookups) * 10_000) / 10_000;
 }
+
+/** `value` to `digits` significant digits (`50.175` → `50.2` with three). */
+export function roundToSignificant(value: number, digits: number): number {
+  if (value === 0 || !Number.isFinite(value)) return value;
+  return Number(value.toPrecision(digits));
+}
