@@ -32,11 +32,7 @@ export interface DetectionSpan extends SpanTiming {
 /** The record to keep when a database span ends, from its timing and its statement's analysis. */
 export function databaseSpanRecord(timing: SpanTiming, analysis: SqlAnalysis): DetectionSpan {
   return {
-    spanId: timing.spanId,
-    parentSpanId: timing.parentSpanId,
-    name: timing.name,
-    startMs: timing.startMs,
-    endMs: timing.endMs,
+    ...timingOf(timing),
     kind: 'db',
     fingerprint: analysis.fingerprint,
     normalized: analysis.normalized,
@@ -53,11 +49,7 @@ export function databaseSpanRecord(timing: SpanTiming, analysis: SqlAnalysis): D
 export function cacheSpanRecord(timing: SpanTiming, operation: string, keyPattern: string): DetectionSpan {
   const shape = `keyv.${operation} ${keyPattern}`;
   return {
-    spanId: timing.spanId,
-    parentSpanId: timing.parentSpanId,
-    name: timing.name,
-    startMs: timing.startMs,
-    endMs: timing.endMs,
+    ...timingOf(timing),
     kind: 'cache',
     fingerprint: shape,
     normalized: shape,
@@ -65,4 +57,9 @@ export function cacheSpanRecord(timing: SpanTiming, operation: string, keyPatter
     category: 'query',
     suggestion: suggestCacheBatching(operation, keyPattern),
   };
+}
+
+/** Only the timing fields, so a record never keeps more of the span than it needs. */
+function timingOf({ spanId, parentSpanId, name, startMs, endMs }: SpanTiming): SpanTiming {
+  return { spanId, parentSpanId, name, startMs, endMs };
 }

@@ -128,23 +128,25 @@ function insertSuggestion(statement: TreeNode): string | undefined {
   );
 }
 
-function deleteSuggestion(statement: TreeNode): string | undefined {
+/** The `col = $1` lookup of an UPDATE or DELETE on its one table, if its WHERE is one. */
+function relationLookup(statement: TreeNode): (EqualityLookup & { table: string }) | undefined {
   if (!isNode(statement.relation)) return undefined;
   const names = new Map<string, string>();
   const order: string[] = [];
   addRangeVar(statement.relation, names, order);
   const lookup = findEqualityLookup(statement.whereClause, names, order);
-  if (lookup === undefined || lookup.table === undefined) return undefined;
+  return lookup === undefined || lookup.table === undefined ? undefined : { ...lookup, table: lookup.table };
+}
+
+function deleteSuggestion(statement: TreeNode): string | undefined {
+  const lookup = relationLookup(statement);
+  if (lookup === undefined) return undefined;
   return `Delete the rows with one statement: \`DELETE FROM ${lookup.table} WHERE ${anyFilter(lookup)}\` (one array parameter).`;
 }
 
 function updateSuggestion(statement: TreeNode): string | undefined {
-  if (!isNode(statement.relation)) return undefined;
-  const names = new Map<string, string>();
-  const order: string[] = [];
-  addRangeVar(statement.relation, names, order);
-  const lookup = findEqualityLookup(statement.whereClause, names, order);
-  if (lookup === undefined || lookup.table === undefined) return undefined;
+  const lookup = relationLookup(statement);
+  if (lookup === undefined) return undefined;
   const assigned: string[] = [];
   if (Array.isArray(statement.targetList)) {
     for (const target of statement.targetList) {
