@@ -9,11 +9,7 @@ export const MAX_CACHE_NAMESPACES_PER_REQUEST = 20;
 /** Database and cache spans kept per request for N+1 detection; later ones are counted, not examined. */
 export const MAX_DETECTION_SPANS_PER_REQUEST = 2_000;
 
-/** A slow statement of a running request, with the `db.query.summary` that labels its metric. */
-export interface SlowQuery {
-  sample: SlowQuerySample;
-  summary: string;
-}
+
 
 /** What spanlens has learned about one request (a local root span) while it runs. */
 export class RequestState {
@@ -24,7 +20,7 @@ export class RequestState {
   cacheHits = 0;
   cacheMisses = 0;
   /** Each slow statement (up to a cap), for the slow-query counter labelled by route and for /stats. */
-  readonly slowQueries: SlowQuery[] = [];
+  readonly slowQueries: SlowQuerySample[] = [];
   /** Database and cache spans, for N+1 detection when the request ends. */
   readonly detectionSpans: DetectionSpan[] = [];
   /** Cache lookups by namespace (`''` for none). */
@@ -60,7 +56,7 @@ export class RequestState {
     return mergedDurationMs(this.detectionSpans.filter((span) => span.kind === 'db')) + this.unmergedDbMs;
   }
 
-  addQuery(durationMs: number, slow: SlowQuery | undefined, keptForDetection: boolean): void {
+  addQuery(durationMs: number, slow: SlowQuerySample | undefined, keptForDetection: boolean): void {
     this.queryCount += 1;
     if (!keptForDetection) this.unmergedDbMs += durationMs;
     if (slow === undefined) return;

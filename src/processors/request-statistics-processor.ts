@@ -1,10 +1,10 @@
-import { type Context, type MeterProvider, metrics, trace } from '@opentelemetry/api';
+import { type Context, type MeterProvider, trace } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { warnOnce } from '../diag-once.js';
-import { createInstruments, type SpanlensInstruments } from '../metrics/instruments.js';
+import { RequestMetrics } from '../metrics/request-metrics.js';
 import { type CacheOperation, cacheOperationOf } from './cache-span.js';
-import { LabelLimiter, OVERFLOW_LABEL } from './label-limiter.js';
+import { LabelLimiter } from './label-limiter.js';
 import {
   type DetectionSpan,
   NPlusOneDetector,
@@ -14,17 +14,13 @@ import {
 } from '../detection/index.js';
 import { roundMs } from '../stats/rounding.js';
 import { SqlFingerprinter } from '../sql/index.js';
-import { type RequestProgress, RequestState, type SlowQuery } from './request-state.js';
-import type { NPlusOneSample, RequestSummary } from './request-summary.js';
+import { type RequestProgress, RequestState } from './request-state.js';
+import type { NPlusOneSample, RequestSummary, SlowQuerySample } from './request-summary.js';
 import { methodOf, routeOf } from './route.js';
 import { durationMs, isDatabaseQuerySpan, isLocalRoot } from './span-kinds.js';
 
 /** Requests tracked at once; past it the oldest is dropped, so a leak of unended spans stays bounded. */
 export const MAX_IN_FLIGHT_REQUESTS = 10_000;
-/** Distinct cache namespaces used as metric labels; later ones count under `OTHER`. */
-export const MAX_CACHE_NAMESPACE_LABELS = 100;
-/** Distinct `db.query.summary` values used as metric labels; later ones count under `OTHER`. */
-export const MAX_QUERY_SUMMARY_LABELS = 1000;
 /** Spans kept for N+1 detection across all requests in flight, however many leak. */
 export const MAX_DETECTION_SPANS_IN_FLIGHT = 200_000;
 
@@ -42,9 +38,10 @@ export interface RequestStatisticsProcessorOptions {
 }
 
 /**
- * Derives per-request statistics from spans: for each local root it counts the database spans beneath
- * it, sums their time, flags slow statements and slow requests, writes the totals onto the root before
- * it is exported (`onEnding`), and feeds the spanlens metric instruments.
+ * Derives per-request statistics from spans: for each local root it counts the database and cache spans
+ * beneath it, flags slow statements and slow requests, runs N+1 detection, writes the totals onto the
+ * root before it is exported (`onEnding`), and hands a `RequestSummary` to the metrics and to listeners
+ * such as the `/stats` store.
  *
  * Database spans that end after their root are flagged slow on their own span but no longer change the
  * root, whose attributes were final when it ended.
@@ -53,13 +50,11 @@ export class RequestStatisticsProcessor implements SpanProcessor {
   private readonly inFlight = new Map<string, RequestState>();
   private readonly requestOf = new SpanRequestIndex();
   private readonly routes: LabelLimiter;
-  private readonly summaries = new LabelLimiter(MAX_QUERY_SUMMARY_LABELS);
-  private readonly namespaces = new LabelLimiter(MAX_CACHE_NAMESPACE_LABELS);
   private readonly maxInFlight: number;
   private readonly listeners: Array<(summary: RequestSummary) => void> = [];
   private readonly fingerprinter: SqlFingerprinter;
   private readonly detector: NPlusOneDetector;
-  private instruments: SpanlensInstruments | undefined;
+  private readonly metrics: RequestMetrics;
   private detectionSpansInFlight = 0;
 
   constructor(private readonly options: RequestStatisticsProcessorOptions) {
@@ -67,6 +62,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     this.maxInFlight = options.maxInFlightRequests ?? MAX_IN_FLIGHT_REQUESTS;
     this.fingerprinter = options.fingerprinter ?? new SqlFingerprinter();
     this.detector = options.nPlusOneDetector ?? new NPlusOneDetector();
+    this.metrics = new RequestMetrics(options.meterProvider);
   }
 
   /** Calls `listener` with the summary of every request that ends. */
@@ -155,18 +151,17 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     const givenSummary = span.attributes['db.query.summary'];
     if (typeof givenSummary !== 'string' || givenSummary.length === 0) span.setAttribute('db.query.summary', analysis.summary);
 
-    let slow: SlowQuery | undefined;
+    let slow: SlowQuerySample | undefined;
     if (spanDurationMs >= this.options.slowQueryThresholdMs) {
       span.setAttribute('spanlens.db.slow', true);
-      const summary = this.summaries.limit(typeof givenSummary === 'string' && givenSummary.length > 0 ? givenSummary : analysis.summary);
-      slow = { summary, sample: { fingerprint: analysis.fingerprint, query: analysis.normalized, durationMs: spanDurationMs } };
+      const summary = typeof givenSummary === 'string' && givenSummary.length > 0 ? givenSummary : analysis.summary;
+      slow = { fingerprint: analysis.fingerprint, query: analysis.normalized, summary, durationMs: spanDurationMs };
     }
     if (state !== undefined && !state.closed) {
       const kept = this.keepForDetection(state, databaseSpanRecord(timingOf(span), analysis));
       state.addQuery(spanDurationMs, slow, kept);
     } else if (slow !== undefined) {
-      // A slow statement outside any request still counts, without a route.
-      this.getInstruments().slowQueries.add(1, { 'db.query.summary': slow.summary });
+      this.metrics.recordSlowQueryOutsideRequest(slow.summary);
     }
   }
 
@@ -175,15 +170,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       state.addCacheLookups(cache.namespace, cache.hits, cache.misses);
       if (cache.keyPattern !== undefined) this.keepForDetection(state, cacheSpanRecord(timingOf(span), cache.operation, cache.keyPattern));
     }
-    const labels = {
-      'spanlens.cache.operation': cache.operation,
-      ...(cache.namespace === undefined ? {} : { 'spanlens.cache.namespace': this.namespaces.limit(cache.namespace) }),
-    };
-    const counter = this.getInstruments().cacheOperations;
-    // Lookups count per key looked up, so that hit rate = hit / (hit + miss) holds for getMany too.
-    if (cache.hits > 0) counter.add(cache.hits, { ...labels, 'spanlens.cache.result': 'hit' });
-    if (cache.misses > 0) counter.add(cache.misses, { ...labels, 'spanlens.cache.result': 'miss' });
-    if (cache.hits + cache.misses === 0) counter.add(1, { ...labels, 'spanlens.cache.result': 'none' });
+    this.metrics.recordCacheOperation(cache);
   }
 
   private keepForDetection(state: RequestState, record: DetectionSpan): boolean {
@@ -221,25 +208,9 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     });
     for (const finding of findings) root.addEvent('spanlens.n_plus_one', findingAttributes(finding));
 
-    const method = methodOf(root.attributes);
-    const route = this.routes.limit(routeOf(root.attributes, root.name));
-    const instruments = this.getInstruments();
-    const requestLabels = method === undefined ? { 'http.route': route } : { 'http.route': route, 'http.request.method': method };
-    instruments.requestDbQueries.record(state.queryCount, requestLabels);
-    if (slow) instruments.slowRequests.add(1, requestLabels);
-    for (const { summary } of state.slowQueries) {
-      instruments.slowQueries.add(1, { 'http.route': route, 'db.query.summary': summary });
-    }
-    for (const finding of findings) {
-      instruments.nPlusOne.add(1, { 'http.route': route, 'db.query.summary': this.summaries.limit(finding.summary) });
-    }
-    const unlisted = state.slowQueryCount - state.slowQueries.length;
-    if (unlisted > 0) instruments.slowQueries.add(unlisted, { 'http.route': route, 'db.query.summary': OVERFLOW_LABEL });
-
-    if (this.listeners.length === 0) return;
     const summary: RequestSummary = {
-      route,
-      method,
+      route: this.routes.limit(routeOf(root.attributes, root.name)),
+      method: methodOf(root.attributes),
       durationMs: requestDurationMs,
       queryCount: state.queryCount,
       dbDurationMs,
@@ -247,13 +218,14 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       cacheHits: state.cacheHits,
       cacheMisses: state.cacheMisses,
       slow,
-      slowQueries: state.slowQueries.map(({ sample }) => sample),
+      slowQueries: state.slowQueries,
       nPlusOne: findings.map(nPlusOneSample),
       cacheLookups: [...state.cacheLookups].map(([namespace, lookups]) => ({
         namespace: namespace === '' ? undefined : namespace,
         ...lookups,
       })),
     };
+    this.metrics.recordRequest(summary);
     for (const listener of this.listeners) {
       try {
         listener(summary);
@@ -261,11 +233,6 @@ export class RequestStatisticsProcessor implements SpanProcessor {
         warnOnce('processor.listener', 'a request statistics listener failed', error);
       }
     }
-  }
-
-  private getInstruments(): SpanlensInstruments {
-    this.instruments ??= createInstruments(this.options.meterProvider ?? metrics.getMeterProvider());
-    return this.instruments;
   }
 }
 
@@ -312,6 +279,7 @@ function nPlusOneSample(finding: NPlusOneFinding): NPlusOneSample {
   return {
     fingerprint: finding.fingerprint,
     query: finding.query,
+    summary: finding.summary,
     repeats: finding.repeats,
     durationMs: finding.durationMs,
     suggestion: finding.suggestion,

@@ -3,6 +3,8 @@ export interface SlowQuerySample {
   fingerprint: string;
   /** Normalized text, literals replaced by placeholders. */
   query: string;
+  /** `db.query.summary` (`SELECT meetings`). */
+  summary: string;
   durationMs: number;
 }
 
@@ -10,6 +12,8 @@ export interface SlowQuerySample {
 export interface NPlusOneSample {
   fingerprint: string;
   query: string;
+  /** `db.query.summary` of the repeated statement (or the cache operation and key pattern). */
+  summary: string;
   repeats: number;
   durationMs: number;
   suggestion: string;

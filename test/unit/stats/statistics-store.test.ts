@@ -29,13 +29,14 @@ function request(overrides: Partial<RequestSummary> = {}): RequestSummary {
 }
 
 function slowQuery(fingerprint: string, durationMs: number): SlowQuerySample {
-  return { fingerprint, query: `SELECT * FROM t_${fingerprint} WHERE id = $1`, durationMs };
+  return { fingerprint, query: `SELECT * FROM t_${fingerprint} WHERE id = $1`, summary: `SELECT t_${fingerprint}`, durationMs };
 }
 
 function nPlusOne(fingerprint: string, repeats: number): NPlusOneSample {
   return {
     fingerprint,
     query: `SELECT * FROM attendee WHERE meeting_id = $1 /* ${fingerprint} */`,
+    summary: 'SELECT attendee',
     repeats,
     durationMs: repeats * 2,
     suggestion: 'WHERE attendee.meeting_id = ANY($1)',
@@ -279,7 +280,7 @@ describe('StatisticsStore', () => {
     it(`truncates query and suggestion texts to ${MAX_TEXT_LENGTH} characters`, () => {
       const store = new StatisticsStore({ service: 's' });
       const huge = `SELECT ${'x, '.repeat(5000)}y FROM t`;
-      store.record(request({ slowQueries: [{ fingerprint: 'h', query: huge, durationMs: 300 }], nPlusOne: [{ ...nPlusOne('h', 5), query: huge, suggestion: huge }] }));
+      store.record(request({ slowQueries: [{ fingerprint: 'h', query: huge, summary: 'SELECT t', durationMs: 300 }], nPlusOne: [{ ...nPlusOne('h', 5), query: huge, suggestion: huge }] }));
       const snapshot = store.snapshot();
       expect(snapshot.slowQueries[0]!.query).toHaveLength(MAX_TEXT_LENGTH);
       expect(snapshot.nPlusOne[0]!.query).toHaveLength(MAX_TEXT_LENGTH);
