@@ -19,6 +19,8 @@ async function createCache() {
   }
   // A cache that fails is a miss, not a failed request.
   keyv.on('error', (error) => console.warn(`cache error: ${error.message}`));
+  // The database was just seeded again: whatever an earlier run left in Redis is stale.
+  await keyv.clear();
   return keyv;
 }
 

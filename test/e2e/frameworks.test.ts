@@ -38,4 +38,22 @@ describe.each([
     expect(text).toMatch(/spanlens_request_db_queries_count\{http_route="\/meetings\/:id",http_request_method="GET"[^}]*\} 50/);
     expect(text).toMatch(/spanlens_db_slow_queries_total\{http_route="\/report",db_query_summary="SELECT meetings"[^}]*\} 1/);
   });
+
+  it('serves exact counts and ordered percentiles on /stats', async () => {
+    const stats = (await (await fetch(`http://127.0.0.1:${traced.metricsPort}/stats`)).json()) as {
+      requests: number;
+      endpoints: Array<Record<string, number | string | null>>;
+      slowQueries: Array<{ query: string; count: number; maxMs: number }>;
+    };
+    expect(stats.requests).toBe(51);
+    const meetings = stats.endpoints.find((endpoint) => endpoint['route'] === '/meetings/:id')!;
+    expect(meetings).toMatchObject({ method: 'GET', requests: 50, dbQueriesAvg: 3, dbQueriesMax: 3, slow: 0, nPlusOne: 0 });
+    const ordered = ['minMs', 'p50Ms', 'p95Ms', 'p99Ms', 'maxMs'].map((key) => Number(meetings[key]));
+    expect([...ordered].sort((a, b) => a - b)).toEqual(ordered);
+    expect(stats.slowQueries).toHaveLength(1);
+    expect(stats.slowQueries[0]).toMatchObject({ count: 1 });
+    expect(stats.slowQueries[0]!.maxMs).toBeGreaterThanOrEqual(250);
+    expect(stats.slowQueries[0]!.query).toContain('pg_sleep(');
+    expect(stats.slowQueries[0]!.query).not.toContain('0.25');
+  });
 });
