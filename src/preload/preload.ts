@@ -1,5 +1,3 @@
-import { DiagConsoleLogger, diag } from '@opentelemetry/api';
-import { readLogLevel } from '../config/config.js';
 import { preloadState } from './preload-state.js';
 import { type SpanlensHandle, start } from '../start/start.js';
 
@@ -12,9 +10,6 @@ export function preload(): SpanlensHandle | undefined {
   if (state === undefined || state.started) return undefined;
   state.started = true;
   try {
-    const { level, invalid } = readLogLevel();
-    diag.setLogger(new DiagConsoleLogger(), { logLevel: level, suppressOverrideMessage: true });
-    if (invalid !== undefined) diag.warn(`spanlens: OTEL_LOG_LEVEL=${JSON.stringify(invalid)} is not valid; using the default warn`);
     const handle = start();
     // A spanlens that did not start (OTEL_SDK_DISABLED) has nothing to flush and leaves signals alone.
     if (handle.requestStatistics !== undefined) flushWhenProcessEnds(handle);

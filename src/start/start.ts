@@ -1,8 +1,8 @@
-import { diag } from '@opentelemetry/api';
+import { DiagConsoleLogger, diag } from '@opentelemetry/api';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
-import { type SpanlensConfig, type SpanlensOptions, readConfig } from '../config/config.js';
+import { type SpanlensConfig, type SpanlensOptions, readConfig, readLogLevel } from '../config/config.js';
 import { RequestStatisticsProcessor } from '../processors/request-statistics-processor.js';
 import { NPlusOneDetector } from '../detection/index.js';
 import { SqlFingerprinter } from '../sql/index.js';
@@ -52,6 +52,7 @@ export function start(options: SpanlensOptions = {}): SpanlensHandle {
   }
   let handle: SpanlensHandle;
   try {
+    installDiagLogger();
     handle = startSdk(readConfig(undefined, options));
   } catch (error) {
     diag.error(`spanlens: could not start; the app runs without it: ${String(error)}`);
@@ -150,6 +151,17 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
     return stopping;
   };
   return { shutdown, statistics: () => statisticsStore.snapshot(), requestStatistics, ready };
+}
+
+/**
+ * spanlens reports its own problems (a bad variable, a taken port) through `diag`; without a logger
+ * nobody would see them, so it installs a console logger at `OTEL_LOG_LEVEL` (default `warn`). An app
+ * that wants its own calls `diag.setLogger` after `start()`.
+ */
+function installDiagLogger(): void {
+  const { level, invalid } = readLogLevel();
+  diag.setLogger(new DiagConsoleLogger(), { logLevel: level, suppressOverrideMessage: true });
+  if (invalid !== undefined) diag.warn(`spanlens: OTEL_LOG_LEVEL=${JSON.stringify(invalid)} is not valid; using the default warn`);
 }
 
 function serviceNameOf(config: SpanlensConfig): string {
