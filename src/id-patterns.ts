@@ -1,16 +1,19 @@
 /**
  * Ids and personal values never become labels: route templating and cache key patterns both replace
- * them with `{id}`, by the same rules. Numbers, UUIDs, hex runs of 8+ with a digit, e-mail addresses,
- * tokens of 16+ letters and digits mixed, and anything of 24+ token characters (JWTs, base64).
+ * them with `{id}`, by the same rules. Numbers standing alone, UUIDs, hex runs of 8+ with a digit,
+ * e-mail addresses, tokens of 16+ letters and digits mixed, and runs of 24+ token characters with a
+ * digit (JWTs, base64).
  */
 export const ID_PLACEHOLDER = '{id}';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-const EMAIL = /[^\s:/@]+@[^\s:/@]+/g;
+// The lookbehind anchors a match at the start of its run, so a long run is scanned once, not once per start.
+const EMAIL = /(?<![^\s:/@])[^\s:/@]+@[^\s:/@]+/g;
 const LONG_TOKEN = /[A-Za-z0-9_\-+.=]{24,}/g;
 const MIXED_TOKEN = /[A-Za-z0-9]{16,}/g;
 const HEX_RUN = /[0-9a-f]{8,}/gi;
-const NUMBER = /\d+/g;
+// A number standing alone, not part of a word (`v2`, `oauth2`, `i18n` are names).
+const NUMBER = /(?<![A-Za-z])\d+(?![A-Za-z])/g;
 const DIGIT = /\d/;
 const LETTER = /[A-Za-z]/;
 
@@ -19,18 +22,25 @@ export function templateKey(key: string): string {
   return key
     .replace(UUID, ID_PLACEHOLDER)
     .replace(EMAIL, ID_PLACEHOLDER)
-    .replace(LONG_TOKEN, (token) => (token.includes(ID_PLACEHOLDER) ? token : ID_PLACEHOLDER))
+    .replace(LONG_TOKEN, (token) => (DIGIT.test(token) ? ID_PLACEHOLDER : token))
     .replace(MIXED_TOKEN, (token) => (DIGIT.test(token) && LETTER.test(token) ? ID_PLACEHOLDER : token))
     .replace(HEX_RUN, (run) => (DIGIT.test(run) ? ID_PLACEHOLDER : run))
     .replace(NUMBER, ID_PLACEHOLDER);
 }
 
-/**
- * Whether a whole path segment is an id. Paths are templated segment by segment, so that a name with
- * a digit in it (`v2`, `oauth2`) stays a name.
- */
-export function isIdSegment(segment: string): boolean {
-  if (segment.length === 0) return false;
-  if (/^\d+$/.test(segment)) return true;
-  return templateKey(segment) === ID_PLACEHOLDER || segment.includes('@') || (segment.length >= 16 && DIGIT.test(segment));
+/** `/meetings/42/attendees` → `/meetings/{id}/attendees`: each segment percent-decoded, then templated. */
+export function templatePathSegments(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => templateKey(decodeSegment(segment)))
+    .join('/');
+}
+
+function decodeSegment(segment: string): string {
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

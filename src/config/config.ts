@@ -117,7 +117,7 @@ export function readConfig(env: Env = process.env, options: SpanlensOptions = {}
       (config as unknown as Record<string, unknown>)[key] = value;
     } else {
       const used = (fromEnv as unknown as Record<string, unknown>)[key];
-      diag.warn(`spanlens: option ${key}=${JSON.stringify(value)} is not valid (expected ${problem}); using ${JSON.stringify(used)}`);
+      diag.warn(`spanlens: option ${key}=${describe(value)} is not valid (expected ${problem}); using ${describe(used)}`);
     }
   }
   return config;
@@ -134,6 +134,18 @@ const NUMBER_OPTIONS: Partial<Record<keyof SpanlensOptions, { min: number; max: 
   tracesSamplerArg: { min: 0, max: 1, integer: false },
 };
 
+/** A value as a warning shows it; never throws (JSON.stringify does on a BigInt or a cycle). */
+function describe(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+const OTLP_PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'];
+const BATCH_SPAN_PROCESSOR_FIELDS = ['maxQueueSize', 'scheduledDelayMillis', 'exportTimeoutMillis', 'maxExportBatchSize'];
+
 /** What is wrong with an option given in code, or undefined when it is fine. */
 function optionProblem(key: keyof SpanlensOptions, value: unknown): string | undefined {
   const range = NUMBER_OPTIONS[key];
@@ -147,8 +159,19 @@ function optionProblem(key: keyof SpanlensOptions, value: unknown): string | und
       return value === 'off' || value === 'server-timing' || value === 'all' ? undefined : 'off, server-timing or all';
     case 'recordAll':
       return typeof value === 'boolean' ? undefined : 'true or false';
-    case 'batchSpanProcessor':
-      return typeof value === 'object' && value !== null ? undefined : 'an object';
+    case 'batchSpanProcessor': {
+      const fields = typeof value === 'object' && value !== null ? Object.entries(value) : undefined;
+      const fine = fields?.every(
+        ([field, number]) =>
+          BATCH_SPAN_PROCESSOR_FIELDS.includes(field) && (number === undefined || (typeof number === 'number' && Number.isFinite(number) && number >= 0)),
+      );
+      return fine ? undefined : `an object of ${BATCH_SPAN_PROCESSOR_FIELDS.join(', ')} (numbers)`;
+    }
+    case 'tracesSampler':
+      return (TRACES_SAMPLERS as readonly unknown[]).includes(value) ? undefined : `one of ${TRACES_SAMPLERS.join(', ')}`;
+    case 'otlpTracesProtocol':
+    case 'otlpMetricsProtocol':
+      return OTLP_PROTOCOLS.includes(value as string) ? undefined : `one of ${OTLP_PROTOCOLS.join(', ')}`;
     case 'nPlusOneIgnore':
     case 'tracesExporters':
     case 'metricsExporters':
@@ -271,5 +294,6 @@ export function readLogLevel(env: Env = process.env): { level: DiagLogLevel; inv
  * disabled preload costs nothing. A bad value is reported later, by `readConfig`.
  */
 export function isSdkDisabled(env: Env = process.env): boolean {
-  return env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true';
+  const value = env['OTEL_SDK_DISABLED']?.trim().toLowerCase();
+  return value === 'true' || value === '1';
 }

@@ -60,11 +60,20 @@ function flushWhenProcessEnds(handle: SpanlensHandle): void {
 
 /**
  * The app's own listeners for a signal: all but spanlens' and those of `signal-exit` (a common
- * dependency), which only acts when its listeners are the only ones and then ends the process itself.
+ * dependency, versions 3 and 4 side by side), which only acts when its listeners are the only ones and
+ * then ends the process itself.
  */
 function appListenerCount(signal: NodeJS.Signals, own: (...args: unknown[]) => void): number {
   const others = process.listeners(signal).filter((listener) => listener !== own).length;
-  const signalExit = (process as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__;
-  const signalExitListeners = typeof signalExit?.count === 'number' ? signalExit.count : 0;
-  return Math.max(0, others - signalExitListeners);
+  return Math.max(0, others - signalExitListenerCount());
+}
+
+function signalExitListenerCount(): number {
+  const countOf = (emitter: unknown): number => {
+    const count = (emitter as { count?: unknown } | undefined)?.count;
+    return typeof count === 'number' ? count : 0;
+  };
+  const version3 = (process as { __signal_exit_emitter__?: unknown }).__signal_exit_emitter__;
+  const version4 = (globalThis as Record<symbol, unknown>)[Symbol.for('signal-exit emitter')];
+  return countOf(version3) + countOf(version4);
 }

@@ -10,23 +10,29 @@ if (state !== undefined && !state.esmHookRegistered && !isSdkDisabled()) {
   if (state.started) {
     // A `--require` preload started spanlens first: its instrumentations exist already, so the hook
     // must intercept every module for their hooks to apply to ES modules too.
-    registerLoaderHook(() => register('import-in-the-middle/hook.mjs', import.meta.url));
+    await registerLoaderHook(() => register('import-in-the-middle/hook.mjs', import.meta.url));
   } else {
-    const { createAddHookMessageChannel } = await import('import-in-the-middle');
     // The hook intercepts only the modules the instrumentations ask for, not every import of the app.
-    const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
-    registerLoaderHook(() => register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions));
+    let acknowledged: (() => Promise<void>) | undefined;
+    await registerLoaderHook(async () => {
+      const { createAddHookMessageChannel } = await import('import-in-the-middle');
+      const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+      register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+      acknowledged = waitForAllMessagesAcknowledged;
+    });
     const { preload } = await import('./preload.js');
     const handle = preload();
-    await waitForAllMessagesAcknowledged();
+    // Only a registered loader ever acknowledges the instrumentations' hooks; waiting otherwise would hang.
+    if (acknowledged !== undefined) await acknowledged();
     // An ES module app starts after this: let its first statements get their final fingerprints.
     await handle?.ready;
   }
 }
 
-function registerLoaderHook(registerHook: () => void): void {
+/** Registers the loader hook; a failure leaves ES modules uninstrumented and is said once. */
+async function registerLoaderHook(registerHook: () => void | Promise<void>): Promise<void> {
   try {
-    registerHook();
+    await registerHook();
   } catch (error) {
     console.warn(`spanlens: could not register the ESM loader hook; ES modules will not be instrumented: ${String(error)}`);
   }

@@ -123,8 +123,8 @@ export class RequestStatisticsProcessor implements SpanProcessor {
   }
 
   shutdown(): Promise<void> {
+    for (const state of this.inFlight.values()) this.close(state);
     this.inFlight.clear();
-    this.detectionSpansInFlight = 0;
     return Promise.resolve();
   }
 
@@ -132,6 +132,8 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     if (this.inFlight.size >= this.maxInFlight) {
       const [oldestId, oldest] = this.inFlight.entries().next().value as [string, RequestState];
       this.close(oldest);
+      // A leaked root may stay referenced for long: let its records go now.
+      oldest.detectionSpans.length = 0;
       this.inFlight.delete(oldestId);
       warnOnce(
         'processor.inFlightCap',
@@ -183,8 +185,9 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     return true;
   }
 
-  /** Closes a request's state, returning its spans to the detection budget. */
+  /** Closes a request's state once, returning its spans to the detection budget. */
   private close(state: RequestState): void {
+    if (state.closed) return;
     state.closed = true;
     this.detectionSpansInFlight -= state.detectionSpans.length;
   }

@@ -1,14 +1,10 @@
 import type { Attributes } from '@opentelemetry/api';
-import { ID_PLACEHOLDER, isIdSegment } from '../id-patterns.js';
+import { templatePathSegments } from '../id-patterns.js';
 
 /** `/meetings/42/attendees?x=1` → `/meetings/{id}/attendees`: a bounded label, never the raw URL. */
 export function templatePath(path: string): string {
   const withoutQuery = path.split(/[?#]/, 1)[0] ?? '';
-  const templated = withoutQuery
-    .split('/')
-    .map((segment) => (isIdSegment(segment) ? ID_PLACEHOLDER : segment))
-    .join('/');
-  return templated || '/';
+  return templatePathSegments(withoutQuery) || '/';
 }
 
 /** Requests no route matched: 404s without a framework route, so scanners cannot use up the route budget. */

@@ -43,7 +43,8 @@ type GlobalWithHandle = typeof globalThis & { [STARTED]?: SpanlensHandle };
  * variables, the instrumentations, and the metrics server. A second call returns the first handle.
  * Never throws: on failure it reports through `diag` and the app runs uninstrumented.
  */
-export function start(options: SpanlensOptions = {}): SpanlensHandle {
+export function start(givenOptions?: SpanlensOptions): SpanlensHandle {
+  const options: SpanlensOptions = typeof givenOptions === 'object' && givenOptions !== null ? givenOptions : {};
   const global = globalThis as GlobalWithHandle;
   const running = global[STARTED];
   if (running !== undefined) {

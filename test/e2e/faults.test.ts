@@ -165,12 +165,22 @@ describe('how the process ends', () => {
     expect(await plain.stop()).toEqual({ code, signal });
   });
 
-  it.each(['require', 'import'] as const)('still ends an app that relies on signal-exit, with its cleanup run (--%s)', async (preload) => {
-    const plain = await AppProcess.start({ app: 'signal-exit-app.cjs', preload: 'none' });
+  it.each([
+    { preload: 'require' as const, major: '3' },
+    { preload: 'import' as const, major: '3' },
+    { preload: 'require' as const, major: '4' },
+    { preload: 'import' as const, major: '4' },
+  ])('still ends an app that relies on signal-exit $major, with its cleanup run (--$preload)', async ({ preload, major }) => {
+    const plain = await AppProcess.start({ app: 'signal-exit-app.cjs', preload: 'none', env: { SIGNAL_EXIT_MAJOR: major } });
     const expected = await plain.stop();
+    expect(expected).toEqual({ code: null, signal: 'SIGTERM' });
     expect(plain.stdout).toContain('cleanup ran (SIGTERM)');
 
-    const app = await AppProcess.start({ app: 'signal-exit-app.cjs', preload, env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' } });
+    const app = await AppProcess.start({
+      app: 'signal-exit-app.cjs',
+      preload,
+      env: { SIGNAL_EXIT_MAJOR: major, OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' },
+    });
     expect(await app.stop()).toEqual(expected);
     expect(app.stdout).toContain('cleanup ran (SIGTERM)');
   });
