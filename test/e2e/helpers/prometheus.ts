@@ -41,7 +41,10 @@ export class PrometheusServer {
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     this.child.stderr!.on('data', (chunk: Buffer) => (this.log = (this.log + chunk.toString()).slice(-4000)));
-    await this.waitFor('up{job="spanlens"} == 1', (samples) => samples.length === this.targets.length, 30_000);
+    const missing = new Promise<never>((_, reject) =>
+      this.child!.once('error', (error) => reject(new Error(`cannot run prometheus (${error.message}); install it: apt-get install -y prometheus`))),
+    );
+    await Promise.race([missing, this.waitFor('up{job="spanlens"} == 1', (samples) => samples.length === this.targets.length, 30_000)]);
   }
 
   async stop(): Promise<void> {
