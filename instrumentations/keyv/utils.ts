@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import { templateKey } from '../../src/id-patterns.js';
+import { truncate } from '../../src/truncate.js';
 import { AttributeNames } from './enums/AttributeNames.js';
 import type { KeyvInstance } from './internal-types.js';
 import type { KeyvOperation, KeyvResponseHookInfo } from './types.js';
@@ -12,9 +13,7 @@ export const MAX_KEY_PATTERN_LENGTH = 128;
  * shared rules for ids and personal values.
  */
 export function keyPattern(key: string): string {
-  const pattern = templateKey(key);
-  if (pattern.length <= MAX_KEY_PATTERN_LENGTH) return pattern;
-  return `${pattern.slice(0, MAX_KEY_PATTERN_LENGTH - 1)}…`;
+  return truncate(templateKey(key), MAX_KEY_PATTERN_LENGTH);
 }
 
 /** The key an operation works on: its own, or the first of a batch (`getMany`, `setMany`, `deleteMany`). */

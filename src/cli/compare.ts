@@ -1,5 +1,5 @@
 import { OVERFLOW_LABEL } from '../processors/label-limiter.js';
-import type { EndpointStatistics, Statistics } from '../stats/statistics.js';
+import { type EndpointStatistics, type Statistics, endpointKey } from '../stats/statistics.js';
 
 /** One number in the baseline and now. `change` is after − before; negative means it went down. */
 export interface MetricChange {
@@ -106,5 +106,5 @@ function isComparable(endpoint: EndpointStatistics): boolean {
 }
 
 function keyOf(endpoint: EndpointStatistics): string {
-  return `${endpoint.method ?? ''} ${endpoint.route}`;
+  return endpointKey(endpoint.method, endpoint.route);
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { truncate } from '../truncate.js';
 import { LruCache } from './lru-cache.js';
 import { categorizeParseTree, describeParseTree } from './parse-tree.js';
 import { type StatementCategory, categorizeStatementText } from './statement-class.js';
@@ -64,7 +65,7 @@ function fallbackFingerprint(canonical: string): string {
 }
 
 function capNormalized(normalized: string): string {
-  return normalized.length > MAX_NORMALIZED_QUERY_LENGTH ? `${normalized.slice(0, MAX_NORMALIZED_QUERY_LENGTH - 1)}…` : normalized;
+  return truncate(normalized, MAX_NORMALIZED_QUERY_LENGTH);
 }
 
 function withText(shape: StatementShape, normalized: string): SqlAnalysis {

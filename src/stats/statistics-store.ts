@@ -5,7 +5,7 @@ import { EndpointAccumulator } from './endpoint-accumulator.js';
 import { LeastCountedMap } from './least-counted-map.js';
 import { NPlusOneAccumulator } from './n-plus-one-accumulator.js';
 import { SlowQueryAccumulator } from './slow-query-accumulator.js';
-import type { Statistics } from './statistics.js';
+import { type Statistics, endpointKey } from './statistics.js';
 
 /** Endpoints (method + route) listed by default; `SPANLENS_MAX_ROUTES`. */
 export const DEFAULT_MAX_ROUTES = 500;
@@ -122,10 +122,6 @@ export class StatisticsStore {
     );
     return this.overflow;
   }
-}
-
-function endpointKey(method: string | null, route: string): string {
-  return `${method ?? ''} ${route}`;
 }
 
 /** One finding per fingerprint per request (the most repeated), so `occurrences` counts requests. */

@@ -68,3 +68,8 @@ export interface NPlusOneStatistics {
   occurrences: number;
   suggestion: string;
 }
+
+/** The key of an endpoint, in the store and when comparing snapshots. */
+export function endpointKey(method: string | null, route: string): string {
+  return `${method ?? ''} ${route}`;
+}
