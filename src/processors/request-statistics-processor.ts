@@ -4,7 +4,6 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import { warnOnce } from '../diag-once.js';
 import { RequestMetrics } from '../metrics/request-metrics.js';
 import { type CacheOperation, cacheOperationOf } from './cache-span.js';
-import { LabelLimiter } from './label-limiter.js';
 import {
   type DetectionSpan,
   NPlusOneDetector,
@@ -16,7 +15,8 @@ import { roundMs } from '../stats/rounding.js';
 import { SqlFingerprinter } from '../sql/index.js';
 import { type RequestProgress, RequestState } from './request-state.js';
 import type { NPlusOneSample, RequestSummary, SlowQuerySample } from './request-summary.js';
-import { methodOf, routeOf } from './route.js';
+import { methodOf } from './route.js';
+import { RouteLabels } from './route-labels.js';
 import { durationMs, isDatabaseQuerySpan, isLocalRoot } from './span-kinds.js';
 
 /** Requests tracked at once; past it the oldest is dropped, so a leak of unended spans stays bounded. */
@@ -28,6 +28,8 @@ export interface RequestStatisticsProcessorOptions {
   slowQueryThresholdMs: number;
   slowRequestThresholdMs: number;
   maxRoutes: number;
+  /** The route labels to share with the http instrumentation's hook; else the processor keeps its own. */
+  routeLabels?: RouteLabels;
   /** Defaults to the global meter provider, looked up when the first request ends. */
   meterProvider?: MeterProvider;
   maxInFlightRequests?: number;
@@ -49,7 +51,7 @@ export interface RequestStatisticsProcessorOptions {
 export class RequestStatisticsProcessor implements SpanProcessor {
   private readonly inFlight = new Map<string, RequestState>();
   private readonly requestOf = new SpanRequestIndex();
-  private readonly routes: LabelLimiter;
+  private readonly routes: RouteLabels;
   private readonly maxInFlight: number;
   private readonly listeners: Array<(summary: RequestSummary) => void> = [];
   private readonly fingerprinter: SqlFingerprinter;
@@ -58,7 +60,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
   private detectionSpansInFlight = 0;
 
   constructor(private readonly options: RequestStatisticsProcessorOptions) {
-    this.routes = new LabelLimiter(options.maxRoutes);
+    this.routes = options.routeLabels ?? new RouteLabels(options.maxRoutes);
     this.maxInFlight = options.maxInFlightRequests ?? MAX_IN_FLIGHT_REQUESTS;
     this.fingerprinter = options.fingerprinter ?? new SqlFingerprinter();
     this.detector = options.nPlusOneDetector ?? new NPlusOneDetector();
@@ -212,7 +214,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     for (const finding of findings) root.addEvent('spanlens.n_plus_one', findingAttributes(finding));
 
     const summary: RequestSummary = {
-      route: this.routes.limit(routeOf(root.attributes, root.name)),
+      route: this.routes.ofSpan(root.attributes, root.name),
       method: methodOf(root.attributes),
       durationMs: requestDurationMs,
       queryCount: state.queryCount,

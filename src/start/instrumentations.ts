@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { SpanlensConfig } from '../config/config.js';
@@ -12,6 +12,8 @@ export interface InstrumentationHooks {
   ignoreIncomingRequest: (request: IncomingMessage) => boolean;
   /** Called with each incoming request's server span. */
   onIncomingRequest: (span: import('@opentelemetry/api').Span, request: IncomingMessage) => void;
+  /** Called with each incoming request's response, inside the request's context, before the app handles it. */
+  onServerResponse: (response: ServerResponse) => void;
 }
 
 type Factory = (hooks: InstrumentationHooks) => Instrumentation;
@@ -24,6 +26,9 @@ const FACTORIES: Record<string, Factory> = {
       ignoreIncomingRequestHook: hooks.ignoreIncomingRequest,
       requestHook: (span, request) => {
         if ('socket' in request && !('getHeader' in request)) hooks.onIncomingRequest(span, request as IncomingMessage);
+      },
+      responseHook: (_span, response) => {
+        if (response instanceof ServerResponse) hooks.onServerResponse(response);
       },
     });
   },

@@ -4,6 +4,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { type SpanlensConfig, type SpanlensOptions, readConfig, readLogLevel } from '../config/config.js';
 import { RequestStatisticsProcessor } from '../processors/request-statistics-processor.js';
+import { RouteLabels } from '../processors/route-labels.js';
 import { NPlusOneDetector } from '../detection/index.js';
 import { SqlFingerprinter } from '../sql/index.js';
 import { StatisticsStore } from '../stats/statistics-store.js';
@@ -16,6 +17,7 @@ import { createMetricReaders } from './metric-readers.js';
 import { MetricsServer, type RouteHandler } from './metrics-server.js';
 import { ResponseHeaders } from './response-headers.js';
 import { createSampler } from './sampler.js';
+import { labelUpstreamRoute } from './upstream-route.js';
 import { createExportingSpanProcessors } from './trace-exporters.js';
 
 /** What `start()` returns. */
@@ -80,10 +82,12 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
   for (const pattern of nPlusOneDetector.invalidIgnorePatterns) {
     diag.warn(`spanlens: SPANLENS_N_PLUS_ONE_IGNORE entry ${JSON.stringify(pattern)} is not a valid regular expression; ignoring it`);
   }
+  const routeLabels = new RouteLabels(config.maxRoutes);
   const requestStatistics = new RequestStatisticsProcessor({
     slowQueryThresholdMs: config.slowQueryThresholdMs,
     slowRequestThresholdMs: config.slowRequestThresholdMs,
     maxRoutes: config.maxRoutes,
+    routeLabels,
     fingerprinter,
     nPlusOneDetector,
   });
@@ -113,6 +117,7 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
   const instrumentations = createInstrumentations(config, {
     ignoreIncomingRequest: (request) => metricsServer.owns(request),
     onIncomingRequest: (span, request) => responseHeaders?.rememberServerSpan(span, request),
+    onServerResponse: (response) => labelUpstreamRoute(response, routeLabels),
   });
 
   // With OTEL_LOG_LEVEL set, NodeSDK installs a console logger at that level over the current one and
