@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 /** The metric instruments spanlens adds to upstream's; names are part of the public contract. */
 export interface SpanlensInstruments {
   requestDbQueries: Histogram;
+  requestDbDuration: Counter;
   slowRequests: Counter;
   slowQueries: Counter;
   nPlusOne: Counter;
@@ -19,6 +20,10 @@ export function createInstruments(meterProvider: MeterProvider): SpanlensInstrum
       description: 'Database queries run by one request',
       unit: '{query}',
       advice: { explicitBucketBoundaries: QUERIES_PER_REQUEST_BUCKETS },
+    }),
+    requestDbDuration: meter.createCounter('spanlens.request.db_duration', {
+      description: 'Database time of requests: wall-clock time with at least one query running, concurrent queries once',
+      unit: 's',
     }),
     slowRequests: meter.createCounter('spanlens.request.slow', {
       description: 'Requests at or above SPANLENS_SLOW_REQUEST_MS',

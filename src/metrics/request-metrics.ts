@@ -26,6 +26,8 @@ export class RequestMetrics {
     const route = request.route;
     const labels = request.method === undefined ? { 'http.route': route } : { 'http.route': route, 'http.request.method': request.method };
     instruments.requestDbQueries.record(request.queryCount, labels);
+    // Added even when zero, so that a route's database time share reads 0 rather than no data.
+    instruments.requestDbDuration.add(request.dbDurationMs / 1000, labels);
     if (request.slow) instruments.slowRequests.add(1, labels);
     for (const query of request.slowQueries) {
       instruments.slowQueries.add(1, { 'http.route': route, 'db.query.summary': this.summaries.limit(query.summary) });
