@@ -10,6 +10,11 @@ export class LabelLimiter {
 
   constructor(private readonly maxValues: number) {}
 
+  /** Whether `value` already has a label of its own. */
+  has(value: string): boolean {
+    return this.known.has(value);
+  }
+
   limit(value: string): string {
     if (this.known.has(value)) return value;
     if (this.known.size >= this.maxValues) return OVERFLOW_LABEL;

@@ -44,6 +44,11 @@ const FACTORIES: Record<string, Factory> = {
     const { KoaInstrumentation } = require('@opentelemetry/instrumentation-koa') as typeof import('@opentelemetry/instrumentation-koa');
     return new KoaInstrumentation();
   },
+  fastify: () => {
+    // Fastify's own, maintained instrumentation; it registers itself on every Fastify instance created.
+    const { FastifyOtelInstrumentation } = require('@fastify/otel') as typeof import('@fastify/otel');
+    return new FastifyOtelInstrumentation({ registerOnInitialization: true }) as unknown as Instrumentation;
+  },
   keyv: () => {
     const { KeyvInstrumentation } = require('../../instrumentations/keyv/index.js') as typeof import('../../instrumentations/keyv/index.js');
     return new KeyvInstrumentation();
