@@ -28,8 +28,9 @@ function sequential(sql: string, parent: string, count: number, durationMs = 1, 
 }
 
 describe('N+1 detection', () => {
-  it('flags five identical SELECTs under one parent as N+1', () => {
-    const findings = detectNPlusOne(sequential(ATTENDEES_BY_MEETING, 'handler', 5, 2));
+  it('flags five identical SELECTs under one parent as N+1, naming the first of them to end', () => {
+    const spans = sequential(ATTENDEES_BY_MEETING, 'handler', 5, 2);
+    const findings = detectNPlusOne(spans);
     expect(findings).toEqual([
       {
         kind: 'db',
@@ -41,7 +42,7 @@ describe('N+1 detection', () => {
         durationMs: 10,
         summedDurationMs: 10,
         suggestion: expect.stringContaining('attendees.meeting_id = ANY($1)'),
-        firstSpanId: expect.any(String),
+        firstSpanId: spans[0]!.spanId,
       },
     ]);
   });
