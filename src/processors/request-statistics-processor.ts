@@ -210,6 +210,8 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       'spanlens.cache.misses': state.cacheMisses,
       'spanlens.slow': slow,
       'spanlens.n_plus_one.count': findings.length,
+      // Trace backends search by exact tag value (Jaeger): `count > 0` cannot be asked, `found = true` can.
+      'spanlens.n_plus_one.found': findings.length > 0,
     });
     for (const finding of findings) root.addEvent('spanlens.n_plus_one', findingAttributes(finding));
 

@@ -86,6 +86,7 @@ describe('N+1 detection on the corpus of real ORM and driver routes', () => {
     for (const root of roots.get(name)!) {
       const found = findingsOf(root);
       expect(root.attributes['spanlens.n_plus_one.count']).toBe(expected.length);
+      expect(root.attributes['spanlens.n_plus_one.found']).toBe(expected.length > 0);
       expect(found).toHaveLength(expected.length);
       const unmatched = [...found];
       for (const finding of expected) {
