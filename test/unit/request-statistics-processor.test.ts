@@ -96,6 +96,17 @@ describe('RequestStatisticsProcessor', () => {
     expect(exported(exporter, 'GET')[0]?.attributes['spanlens.db.duration_ms']).toBe(17);
   });
 
+  it("counts a query whose parent context holds only the request span's context (a library that propagates ids, not spans)", () => {
+    const { tracer, exporter } = harness();
+    const root = serverSpan(tracer, '/meetings/42');
+    // What a library gets when it carries the trace across a queue or callback as a SpanContext alone.
+    const idsOnly = trace.setSpanContext(ROOT_CONTEXT, root.spanContext());
+    query(tracer, idsOnly, 'SELECT 1');
+    query(tracer, idsOnly, 'SELECT 2');
+    root.end();
+    expect(exported(exporter, 'GET')[0]?.attributes['spanlens.db.query_count']).toBe(2);
+  });
+
   it('never counts connection spans as queries', () => {
     const { tracer, exporter } = harness();
     const root = serverSpan(tracer, '/users');
