@@ -1,11 +1,16 @@
 // The demo meetings app (modeled on SyncUp's): users, meetings, attendees, per-user settings.
 // DEMO_MODE=naive loads each meeting's attendees in a loop (N+1) and caches nothing; DEMO_MODE=optimized
-// batches them into one query and keeps pages in a keyv cache-aside, invalidated on writes.
+// batches them into one query and keeps pages in a keyv cache-aside, invalidated on writes;
+// DEMO_MODE=mixed (the compose stack's) keeps the naive meeting list and caches the rest, so that the
+// dashboards show an N+1 and a cache side by side.
 import express from 'express';
 import Keyv from 'keyv';
 import pg from 'pg';
 
-const mode = process.env.DEMO_MODE === 'optimized' ? 'optimized' : 'naive';
+const MODES = ['naive', 'optimized', 'mixed'];
+const mode = MODES.includes(process.env.DEMO_MODE) ? process.env.DEMO_MODE : 'naive';
+/** Long enough to pass spanlens' default slow-query (200 ms) and slow-request (1 s) thresholds. */
+const REPORT_PAUSE_SECONDS = 1.2;
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
 const cache = await createCache();
 
@@ -103,7 +108,20 @@ const optimized = {
   },
 };
 
-const data = mode === 'optimized' ? optimized : naive;
+const mixed = { ...optimized, meetingsOf: naive.meetingsOf };
+
+/** Who attends most: deliberately slow (the pause stands in for a scan of a large table). */
+async function attendanceReport() {
+  // The uncorrelated subquery runs once (an InitPlan), however many rows there are.
+  const { rows } = await pool.query(
+    `SELECT user_id, count(*)::int AS meetings FROM attendees WHERE (SELECT pg_sleep($1)) IS NOT NULL
+      GROUP BY user_id ORDER BY meetings DESC, user_id LIMIT 10`,
+    [REPORT_PAUSE_SECONDS],
+  );
+  return rows.map((row) => ({ userId: row.user_id, meetings: row.meetings }));
+}
+
+const data = { naive, optimized, mixed }[mode];
 const app = express();
 app.use(express.json());
 
@@ -122,8 +140,17 @@ app.post('/meetings/:meetingId/attendees', async (request, response) => {
   await data.addAttendee(Number(request.params.meetingId), Number(request.body.userId));
   response.status(204).end();
 });
+app.get('/reports/attendance', async (_request, response) => {
+  response.json(await attendanceReport());
+});
+// A failed request answers 500 and logs one line (Express' default handler prints the whole stack).
+app.use((error, request, response, _next) => {
+  console.warn(`${request.method} ${request.originalUrl} failed: ${error.message}`);
+  response.status(500).json({ error: 'internal error' });
+});
 
-const server = app.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+// HOST=0.0.0.0 in a container; by default only this machine can reach the app.
+const server = app.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
   console.log(JSON.stringify({ listening: server.address().port, mode }));
 });
 process.on('SIGTERM', () => {

@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import { SEED } from './seed.mjs';
 
 /** A small deterministic PRNG (mulberry32), so every run sends the same requests. */
-function random(seed) {
+export function random(seed) {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -14,19 +14,20 @@ function random(seed) {
   };
 }
 
-/** The request mix: mostly reads of a popular subset, as a real meetings app sees. */
+/** One request of the mix: mostly reads of a popular subset, as a real meetings app sees. */
+export function nextRequest(next) {
+  const pick = (max) => 1 + Math.floor(next() ** 2 * max);
+  const roll = next();
+  if (roll < 0.45) return { method: 'GET', path: `/users/${pick(40)}/meetings` };
+  if (roll < 0.75) return { method: 'GET', path: `/meetings/${pick(150)}` };
+  if (roll < 0.97) return { method: 'GET', path: `/users/${pick(40)}/settings` };
+  return { method: 'POST', path: `/meetings/${pick(150)}/attendees`, body: { userId: pick(SEED.users) } };
+}
+
+/** The demo's fixed request mix, the same on every run. */
 export function plannedRequests(count) {
   const next = random(42);
-  const pick = (max) => 1 + Math.floor(next() ** 2 * max);
-  const requests = [];
-  for (let i = 0; i < count; i++) {
-    const roll = next();
-    if (roll < 0.45) requests.push({ method: 'GET', path: `/users/${pick(40)}/meetings` });
-    else if (roll < 0.75) requests.push({ method: 'GET', path: `/meetings/${pick(150)}` });
-    else if (roll < 0.97) requests.push({ method: 'GET', path: `/users/${pick(40)}/settings` });
-    else requests.push({ method: 'POST', path: `/meetings/${pick(150)}/attendees`, body: { userId: pick(SEED.users) } });
-  }
-  return requests;
+  return Array.from({ length: count }, () => nextRequest(next));
 }
 
 /** Sends the requests with `concurrency` in flight; returns how many failed. */
