@@ -7,7 +7,8 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { RequestStatisticsProcessor } from '../../src/processors/request-statistics-processor';
+import { MAX_DETECTION_SPANS_IN_FLIGHT, RequestStatisticsProcessor } from '../../src/processors/request-statistics-processor';
+import { MAX_DETECTION_SPANS_PER_REQUEST } from '../../src/processors/request-state';
 import type { RequestSummary } from '../../src/processors/request-summary';
 
 const SLOW_QUERY_MS = 50;
@@ -105,6 +106,32 @@ describe('RequestStatisticsProcessor', () => {
     query(tracer, idsOnly, 'SELECT 2');
     root.end();
     expect(exported(exporter, 'GET')[0]?.attributes['spanlens.db.query_count']).toBe(2);
+  });
+
+  it('gives the detection budget back when requests end, so detection goes on past MAX_DETECTION_SPANS_IN_FLIGHT spans in all', () => {
+    const { tracer, summaries } = harness();
+    const requests = Math.ceil(MAX_DETECTION_SPANS_IN_FLIGHT / MAX_DETECTION_SPANS_PER_REQUEST) + 1;
+    const start = Date.now();
+    for (let r = 0; r <= requests; r += 1) {
+      const root = serverSpan(tracer, '/meetings/42');
+      const rootContext = trace.setSpan(ROOT_CONTEXT, root);
+      const statements = r === requests ? 5 : MAX_DETECTION_SPANS_PER_REQUEST;
+      for (let q = 0; q < statements; q += 1) query(tracer, rootContext, `SELECT * FROM attendees WHERE meeting_id = ${q}`, 1, start + q);
+      root.end();
+    }
+    expect(summaries).toHaveLength(requests + 1);
+    expect(summaries.at(-1)!.nPlusOne).toEqual([expect.objectContaining({ summary: 'SELECT attendees', repeats: 5 })]);
+  });
+
+  it('counts the time of queries past the per-request detection cap in the database time', () => {
+    const { tracer, summaries } = harness();
+    const root = serverSpan(tracer, '/meetings/42');
+    const rootContext = trace.setSpan(ROOT_CONTEXT, root);
+    const start = Date.now();
+    const statements = MAX_DETECTION_SPANS_PER_REQUEST + 500;
+    for (let q = 0; q < statements; q += 1) query(tracer, rootContext, 'SELECT 1', 1, start + q);
+    root.end();
+    expect(summaries[0]).toMatchObject({ queryCount: statements, dbDurationMs: statements });
   });
 
   it('never counts connection spans as queries', () => {

@@ -47,6 +47,16 @@ describe('N+1 detection', () => {
     ]);
   });
 
+  it('lists findings by their merged duration: ten concurrent 10 ms lookups (10 ms) after five sequential 5 ms ones (25 ms)', () => {
+    const concurrent = Array.from({ length: 10 }, () => query(ATTENDEES_BY_MEETING, 'handler', 0, 10));
+    const sequentialUsers = sequential('SELECT * FROM users WHERE id = $1', 'handler', 5, 5, 100);
+    const findings = detectNPlusOne([...concurrent, ...sequentialUsers]);
+    expect(findings.map((finding) => [finding.summary, finding.durationMs, finding.summedDurationMs])).toEqual([
+      ['SELECT users', 25, 25],
+      ['SELECT attendees', 10, 100],
+    ]);
+  });
+
   it(`uses ${DEFAULT_N_PLUS_ONE_MIN_REPEATS} repeats as the default threshold: four are not an N+1`, () => {
     expect(detectNPlusOne(sequential(ATTENDEES_BY_MEETING, 'handler', 4))).toEqual([]);
   });
