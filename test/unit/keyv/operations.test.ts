@@ -332,7 +332,9 @@ describe.each(KEYV_VERSIONS)('$label', ({ alias, major, version }) => {
         expect(await outcomeOf(() => keyv.get('order:5'))).toEqual(await outcomeOf(() => unpatched.get('order:5')));
         expect(await outcomeOf(() => keyv.get('order:5'))).toEqual({ rejected: 'Error: store connection lost' });
 
+        // Two gets on the instrumented keyv: each must have ended its span (finished spans only are listed).
         const spans = harness.keyvSpans();
+        expect(spans.map((span) => span.name)).toEqual(['keyv.get', 'keyv.get']);
         for (const span of spans) {
           expect(span.status.code).toBe(SpanStatusCode.ERROR);
           expect(span.events.filter((event) => event.name === 'exception')).toHaveLength(1);
