@@ -24,6 +24,9 @@ describe('SPANLENS_RESPONSE_HEADERS', () => {
     const traced = await startTracedApp(schema, { app: 'express-app.cjs' });
     try {
       expect(await answer(traced.app)).toEqual(expected);
+      // And spanlens was there, counting that very request.
+      const [root] = serverRoots(await traced.receiver.waitFor((received) => serverRoots(received).length === 1));
+      expect(root!.attributes['spanlens.db.query_count']).toBe(3);
     } finally {
       await traced.stop();
     }
