@@ -17,7 +17,7 @@ function labelValues(metrics: MetricSample[]): string[] {
 
 describe.each([
   // NestJS 12 loads Express and Fastify as ES modules: only the --import preload can instrument them.
-  { framework: 'Fastify 5 (--require)', fixture: 'fastify-app.cjs', env: {}, posts: '/users/:name/posts' },
+  { framework: 'Fastify 5 (--require)', fixture: 'fastify-app.cjs', env: {} as Record<string, string>, posts: '/users/:name/posts' },
   { framework: 'NestJS on Express (--import)', fixture: 'nest-app.cjs', env: { NEST_ADAPTER: 'express' }, posts: '/users/:id/posts' },
   { framework: 'NestJS on Fastify (--import)', fixture: 'nest-app.cjs', env: { NEST_ADAPTER: 'fastify' }, posts: '/users/:id/posts' },
 ])('$framework: routes come from the framework', ({ fixture, env, posts }) => {
@@ -51,7 +51,7 @@ describe.each([
 });
 
 describe.each([
-  { app: 'plain http', env: {}, meeting: '/meetings/{id}', settings: '/users/{id}/settings' },
+  { app: 'plain http', env: {} as Record<string, string>, meeting: '/meetings/{id}', settings: '/users/{id}/settings' },
   { app: 'Express with static files', env: { FRAMEWORK: 'express' }, meeting: '/meetings/:id', settings: '/users/:id/settings' },
 ])('$app under a scan: the route budget is kept for real routes', ({ env, meeting, settings }) => {
   let traced: TracedApp;
