@@ -11,4 +11,6 @@ export const REQUEST_ATTRIBUTES = {
   cacheMisses: 'spanlens.cache.misses',
   slow: 'spanlens.slow',
   nPlusOneCount: 'spanlens.n_plus_one.count',
+  // Trace backends search by exact tag value (Jaeger): `count > 0` cannot be asked, `found = true` can.
+  nPlusOneFound: 'spanlens.n_plus_one.found',
 } as const;

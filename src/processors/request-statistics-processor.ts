@@ -16,6 +16,7 @@ import { SqlFingerprinter } from '../sql/index.js';
 import { type RequestProgress, RequestState } from './request-state.js';
 import type { NPlusOneSample, RequestSummary, SlowQuerySample } from './request-summary.js';
 import { methodOf } from './route.js';
+import { REQUEST_ATTRIBUTES } from './request-attributes.js';
 import { RouteLabels } from './route-labels.js';
 import { durationMs, isDatabaseQuerySpan, isLocalRoot } from './span-kinds.js';
 
@@ -203,15 +204,14 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     const findings = this.detector.detect(state.detectionSpans);
     const dbDurationMs = state.dbDurationMs;
     root.setAttributes({
-      'spanlens.db.query_count': state.queryCount,
-      'spanlens.db.duration_ms': roundMs(dbDurationMs),
-      'spanlens.db.slow_query_count': state.slowQueryCount,
-      'spanlens.cache.hits': state.cacheHits,
-      'spanlens.cache.misses': state.cacheMisses,
-      'spanlens.slow': slow,
-      'spanlens.n_plus_one.count': findings.length,
-      // Trace backends search by exact tag value (Jaeger): `count > 0` cannot be asked, `found = true` can.
-      'spanlens.n_plus_one.found': findings.length > 0,
+      [REQUEST_ATTRIBUTES.dbQueryCount]: state.queryCount,
+      [REQUEST_ATTRIBUTES.dbDurationMs]: roundMs(dbDurationMs),
+      [REQUEST_ATTRIBUTES.dbSlowQueryCount]: state.slowQueryCount,
+      [REQUEST_ATTRIBUTES.cacheHits]: state.cacheHits,
+      [REQUEST_ATTRIBUTES.cacheMisses]: state.cacheMisses,
+      [REQUEST_ATTRIBUTES.slow]: slow,
+      [REQUEST_ATTRIBUTES.nPlusOneCount]: findings.length,
+      [REQUEST_ATTRIBUTES.nPlusOneFound]: findings.length > 0,
     });
     for (const finding of findings) root.addEvent('spanlens.n_plus_one', findingAttributes(finding));
 
