@@ -3,6 +3,7 @@ import { type IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { SpanlensConfig } from '../config/config.js';
+import { LazyFastifyInstrumentation } from './lazy-fastify-instrumentation.js';
 
 // Instrumentations load synchronously: with `--require`, the app's first `require('pg')` comes right after.
 const require = createRequire(import.meta.url);
@@ -44,11 +45,8 @@ const FACTORIES: Record<string, Factory> = {
     const { KoaInstrumentation } = require('@opentelemetry/instrumentation-koa') as typeof import('@opentelemetry/instrumentation-koa');
     return new KoaInstrumentation();
   },
-  fastify: () => {
-    // Fastify's own, maintained instrumentation; it registers itself on every Fastify instance created.
-    const { FastifyOtelInstrumentation } = require('@fastify/otel') as typeof import('@fastify/otel');
-    return new FastifyOtelInstrumentation({ registerOnInitialization: true }) as unknown as Instrumentation;
-  },
+  // Fastify's own, maintained instrumentation (`@fastify/otel`), loaded when the app creates a Fastify instance.
+  fastify: () => new LazyFastifyInstrumentation(),
   keyv: () => {
     const { KeyvInstrumentation } = require('../../instrumentations/keyv/index.js') as typeof import('../../instrumentations/keyv/index.js');
     return new KeyvInstrumentation();
