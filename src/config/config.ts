@@ -297,3 +297,15 @@ export function isSdkDisabled(env: Env = process.env): boolean {
   const value = env['OTEL_SDK_DISABLED']?.trim().toLowerCase();
   return value === 'true' || value === '1';
 }
+
+/** The variables that say how this process takes part in a cluster; `src/cluster` reads them here. */
+export interface ClusterEnvironment {
+  /** `NODE_APP_INSTANCE`: PM2 numbers the instances of an app 0 … N-1 with it. */
+  appInstance: string | undefined;
+  /** `SPANLENS_CLUSTER_PRIMARY_PID`: set by a `node:cluster` primary running spanlens, for its workers. */
+  primaryPid: string | undefined;
+}
+
+export function readClusterEnvironment(env: Env = process.env): ClusterEnvironment {
+  return { appInstance: env['NODE_APP_INSTANCE']?.trim() || undefined, primaryPid: env['SPANLENS_CLUSTER_PRIMARY_PID']?.trim() || undefined };
+}

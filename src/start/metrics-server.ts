@@ -23,18 +23,21 @@ export class MetricsServer {
     return (request.socket as { server?: unknown } | undefined)?.server === this.server;
   }
 
-  listen(host: string, port: number): Promise<boolean> {
+  /** `advice` replaces the usual "set OTEL_EXPORTER_PROMETHEUS_PORT to a free port" when the port is taken. */
+  listen(host: string, port: number, advice = 'set OTEL_EXPORTER_PROMETHEUS_PORT to a free port.'): Promise<boolean> {
     return new Promise((resolve) => {
       const onError = (error: NodeJS.ErrnoException) => {
         diag.warn(
           `spanlens: cannot serve metrics on ${host}:${port} (${error.code ?? error.message}); ` +
-            'set OTEL_EXPORTER_PROMETHEUS_PORT to a free port. The app keeps running without /metrics.',
+            `${advice} The app keeps running without /metrics.`,
         );
         resolve(false);
       };
       this.server.once('error', onError);
       try {
-        this.server.listen(port, host, () => {
+        // exclusive: in a node:cluster worker, bind the port itself rather than share it round-robin
+        // with the other workers (each scrape would then reach a different one).
+        this.server.listen({ port, host, exclusive: true }, () => {
           this.server.off('error', onError);
           this.server.on('error', (error) => warnOnce('metrics-server.error', 'metrics server error', error));
           this.listening = true;

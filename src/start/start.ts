@@ -11,6 +11,7 @@ import { StatisticsStore } from '../stats/statistics-store.js';
 import type { Statistics } from '../stats/statistics.js';
 import { warnOnce } from '../diag-once.js';
 import { VERSION } from '../version.js';
+import { joinCluster } from '../cluster/cluster-mode.js';
 import { installSdkErrorHandler, reportSdkError } from './error-handler.js';
 import { createInstrumentations } from './instrumentations.js';
 import { createMetricReaders } from './metric-readers.js';
@@ -113,7 +114,9 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
       prometheus.getMetricsRequestHandler(request, response);
     };
   }
-  const metricsServer = new MetricsServer(routes);
+  // Under node:cluster a worker serves no port and its primary serves the totals of all (src/cluster).
+  const membership = joinCluster(config, { routes, statisticsStore, prometheus, service: serviceNameOf(config) });
+  const metricsServer = new MetricsServer(membership.routes);
   const instrumentations = createInstrumentations(config, {
     ignoreIncomingRequest: (request) => metricsServer.owns(request),
     onIncomingRequest: (span, request) => responseHeaders?.rememberServerSpan(span, request),
@@ -134,7 +137,10 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
   });
   sdk.start();
   responseHeaders?.install();
-  const listening = metricsServer.listen(config.metricsHost, config.metricsPort);
+  const listening =
+    membership.metricsPort === undefined
+      ? Promise.resolve(false)
+      : metricsServer.listen(config.metricsHost, membership.metricsPort, membership.portAdvice);
   const ready = Promise.all([listening, parserLoaded]).then(
     ([ok, parsed]) => {
       if (!parsed) warnOnce('sql-parser', 'the SQL parser did not load; fingerprints come from the fallback normalizer', fingerprinter.loadError);
@@ -149,6 +155,7 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
+    membership.stop();
     stopping ??= Promise.allSettled([sdk.shutdown(), metricsServer.close()]).then((results) => {
       for (const result of results) {
         if (result.status === 'rejected') reportSdkError(result.reason);

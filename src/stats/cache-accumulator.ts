@@ -1,6 +1,7 @@
 import type { CacheLookupSample } from '../processors/request-summary.js';
 import { OVERFLOW_LABEL } from '../processors/label-limiter.js';
 import { hitRate } from './rounding.js';
+import type { CacheState } from './statistics-state.js';
 import type { CacheStatistics } from './statistics.js';
 
 /** Distinct keyv namespaces listed; lookups in later new namespaces count under `OTHER`. */
@@ -30,6 +31,17 @@ export class CacheAccumulator {
     const tally = this.tallyOf(lookup.namespace ?? null);
     tally.hits += lookup.hits;
     tally.misses += lookup.misses;
+  }
+
+  state(): CacheState {
+    const namespaces = [...this.namespaces.entries()].map(([namespace, { hits, misses }]) => ({ namespace, hits, misses }));
+    return { hits: this.hits, misses: this.misses, namespaces };
+  }
+
+  /** Adds another process' totals; its namespaces count against the same cap as this one's. */
+  merge(state: CacheState): void {
+    this.recordTotals(state.hits, state.misses);
+    for (const { namespace, hits, misses } of state.namespaces) this.recordLookups({ namespace: namespace ?? undefined, hits, misses });
   }
 
   snapshot(): CacheStatistics {

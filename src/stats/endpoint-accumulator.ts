@@ -1,10 +1,11 @@
 import type { RequestSummary } from '../processors/request-summary.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { hitRate, roundMs, roundRatio, roundToSignificant } from './rounding.js';
+import type { EndpointState } from './statistics-state.js';
+import type { EndpointStatistics } from './statistics.js';
 
 /** Significant digits of reported percentiles. */
 export const PERCENTILE_DIGITS = 3;
-import type { EndpointStatistics } from './statistics.js';
 
 /** Running totals of one endpoint (method + route): constant size however many requests it serves. */
 export class EndpointAccumulator {
@@ -39,6 +40,44 @@ export class EndpointAccumulator {
     this.cacheHits += summary.cacheHits;
     this.cacheMisses += summary.cacheMisses;
     if (summary.nPlusOne.length > 0) this.withNPlusOne += 1;
+  }
+
+  /** The running totals, for another process' store to add to its own. */
+  state(): EndpointState {
+    return {
+      method: this.method,
+      route: this.route,
+      requests: this.requests,
+      totalMs: this.totalMs,
+      minMs: this.minMs,
+      maxMs: this.maxMs,
+      latency: this.latency.encode(),
+      slow: this.slow,
+      totalQueries: this.totalQueries,
+      maxQueries: this.maxQueries,
+      cacheHits: this.cacheHits,
+      cacheMisses: this.cacheMisses,
+      withNPlusOne: this.withNPlusOne,
+    };
+  }
+
+  /**
+   * Adds another process' totals of the same endpoint, as if its requests had been recorded here;
+   * `latency` is its histogram, decoded from `state.latency` by the caller (decoding can fail).
+   */
+  merge(state: EndpointState, latency: LatencyHistogram): void {
+    if (state.requests <= 0) return;
+    this.latency.add(latency);
+    this.requests += state.requests;
+    this.totalMs += state.totalMs;
+    this.minMs = Math.min(this.minMs, state.minMs);
+    this.maxMs = Math.max(this.maxMs, state.maxMs);
+    this.slow += state.slow;
+    this.totalQueries += state.totalQueries;
+    this.maxQueries = Math.max(this.maxQueries, state.maxQueries);
+    this.cacheHits += state.cacheHits;
+    this.cacheMisses += state.cacheMisses;
+    this.withNPlusOne += state.withNPlusOne;
   }
 
   /** Total time spent in this endpoint, the order of the report. */

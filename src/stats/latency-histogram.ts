@@ -1,4 +1,4 @@
-import { build, type Histogram } from 'hdr-histogram-js';
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 
 /** Durations are recorded in whole microseconds: 1 µs resolution at the low end. */
 const MICROS_PER_MS = 1000;
@@ -21,13 +21,20 @@ export const HISTOGRAM_SIGNIFICANT_DIGITS = 2;
  * milliseconds each, too slow for a `/stats` snapshot over hundreds of endpoints.
  */
 export class LatencyHistogram {
-  private readonly histogram: Histogram = build({
-    bitBucketSize: 32,
-    autoResize: true,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 2,
-    numberOfSignificantValueDigits: HISTOGRAM_SIGNIFICANT_DIGITS,
-  });
+  constructor(
+    private readonly histogram: Histogram = build({
+      bitBucketSize: 32,
+      autoResize: true,
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 2,
+      numberOfSignificantValueDigits: HISTOGRAM_SIGNIFICANT_DIGITS,
+    }),
+  ) {}
+
+  /** A distribution encoded by `encode()` (in another process); throws on text that is not one. */
+  static decode(encoded: string): LatencyHistogram {
+    return new LatencyHistogram(decodeFromCompressedBase64(encoded, 32));
+  }
 
   record(durationMs: number): void {
     const micros = Math.round(durationMs * MICROS_PER_MS);
@@ -37,6 +44,16 @@ export class LatencyHistogram {
   /** The value at `percentile` (0–100) in milliseconds: the highest value equivalent to the recorded one. */
   percentileMs(percentile: number): number {
     return this.histogram.getValueAtPercentile(percentile) / MICROS_PER_MS;
+  }
+
+  /** The whole distribution, for another process to `decode` and `add` to its own. */
+  encode(): string {
+    return encodeIntoCompressedBase64(this.histogram);
+  }
+
+  /** Adds another distribution: every percentile becomes what one histogram fed both would give. */
+  add(other: LatencyHistogram): void {
+    this.histogram.add(other.histogram);
   }
 
   get estimatedFootprintInBytes(): number {

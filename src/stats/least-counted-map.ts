@@ -15,8 +15,11 @@ export class LeastCountedMap<V> {
 
   constructor(private readonly capacity: number) {}
 
-  /** Counts one occurrence of `key`, creating its value with `create` when new, and returns the value. */
-  touch(key: string, create: () => V): V {
+  /**
+   * Counts `times` occurrences of `key` (one by default; more when adding another map's counts),
+   * creating its value with `create` when new, and returns the value.
+   */
+  touch(key: string, create: () => V, times = 1): V {
     this.clock += 1;
     let slot = this.slots.get(key);
     if (slot === undefined) {
@@ -24,7 +27,7 @@ export class LeastCountedMap<V> {
       slot = { value: create(), count: 0, lastSeen: 0 };
       this.slots.set(key, slot);
     }
-    slot.count += 1;
+    slot.count += times;
     slot.lastSeen = this.clock;
     return slot.value;
   }

@@ -1,4 +1,5 @@
 import type { NPlusOneSample } from '../processors/request-summary.js';
+import type { NPlusOneState } from './statistics-state.js';
 import type { NPlusOneStatistics } from './statistics.js';
 import { truncateText } from './truncate-text.js';
 
@@ -21,6 +22,23 @@ export class NPlusOneAccumulator {
     this.occurrences += 1;
     this.repeats = Math.max(this.repeats, sample.repeats);
     this.suggestion = truncateText(sample.suggestion);
+  }
+
+  state(): NPlusOneState {
+    return {
+      route: this.route,
+      fingerprint: this.fingerprint,
+      query: this.query,
+      occurrences: this.occurrences,
+      repeats: this.repeats,
+      suggestion: this.suggestion,
+    };
+  }
+
+  merge(state: NPlusOneState): void {
+    this.occurrences += state.occurrences;
+    this.repeats = Math.max(this.repeats, state.repeats);
+    if (this.suggestion === '') this.suggestion = truncateText(state.suggestion);
   }
 
   snapshot(): NPlusOneStatistics {

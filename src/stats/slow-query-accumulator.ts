@@ -1,5 +1,6 @@
 import type { SlowQuerySample } from '../processors/request-summary.js';
 import { roundMs } from './rounding.js';
+import type { SlowQueryState } from './statistics-state.js';
 import type { SlowQueryStatistics } from './statistics.js';
 import { truncateText } from './truncate-text.js';
 
@@ -21,6 +22,16 @@ export class SlowQueryAccumulator {
     this.count += 1;
     this.totalMs += sample.durationMs;
     this.maxMs = Math.max(this.maxMs, sample.durationMs);
+  }
+
+  state(): SlowQueryState {
+    return { fingerprint: this.fingerprint, query: this.query, count: this.count, totalMs: this.totalMs, maxMs: this.maxMs };
+  }
+
+  merge(state: SlowQueryState): void {
+    this.count += state.count;
+    this.totalMs += state.totalMs;
+    this.maxMs = Math.max(this.maxMs, state.maxMs);
   }
 
   get totalTimeMs(): number {

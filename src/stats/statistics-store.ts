@@ -2,9 +2,11 @@ import { OVERFLOW_LABEL } from '../processors/label-limiter.js';
 import type { NPlusOneSample, RequestSummary } from '../processors/request-summary.js';
 import { CacheAccumulator, MAX_CACHE_NAMESPACES } from './cache-accumulator.js';
 import { EndpointAccumulator } from './endpoint-accumulator.js';
+import { LatencyHistogram } from './latency-histogram.js';
 import { LeastCountedMap } from './least-counted-map.js';
 import { NPlusOneAccumulator } from './n-plus-one-accumulator.js';
 import { SlowQueryAccumulator } from './slow-query-accumulator.js';
+import type { StatisticsState } from './statistics-state.js';
 import { type Statistics, endpointKey } from './statistics.js';
 
 /** Endpoints (method + route) listed by default; `SPANLENS_MAX_ROUTES`. */
@@ -40,7 +42,7 @@ export interface StatisticsStoreOptions {
  */
 export class StatisticsStore {
   private readonly service: string;
-  private readonly since: string;
+  private since: string;
   private readonly maxRoutes: number;
   private requests = 0;
   private readonly endpoints = new Map<string, EndpointAccumulator>();
@@ -71,6 +73,43 @@ export class StatisticsStore {
     for (const sample of strongestPerFingerprint(summary.nPlusOne)) {
       const create = (): NPlusOneAccumulator => new NPlusOneAccumulator(summary.route, sample.fingerprint, sample.query);
       this.nPlusOne.touch(`${summary.route}\u0000${sample.fingerprint}`, create).record(sample);
+    }
+  }
+
+  /** The running totals, for another store (in another process) to add with `merge`. */
+  state(): StatisticsState {
+    const endpoints = [...this.endpoints.values()];
+    if (this.overflow !== undefined) endpoints.push(this.overflow);
+    return {
+      since: this.since,
+      requests: this.requests,
+      endpoints: endpoints.map((endpoint) => endpoint.state()),
+      cache: this.cache.state(),
+      slowQueries: this.slowQueries.values().map((query) => query.state()),
+      nPlusOne: this.nPlusOne.values().map((finding) => finding.state()),
+    };
+  }
+
+  /**
+   * Adds another store's totals, as if its requests had been recorded here: counts and sums add up,
+   * latency histograms merge (so percentiles stay those of all requests together), and the same caps
+   * apply to the union. `since` becomes the earlier of the two.
+   */
+  merge(state: StatisticsState): void {
+    // Decoded before anything is added: a broken encoding throws with this store unchanged.
+    const latencies = state.endpoints.map((endpoint) => LatencyHistogram.decode(endpoint.latency));
+    if (Date.parse(state.since) < Date.parse(this.since)) this.since = state.since;
+    this.requests += state.requests;
+    state.endpoints.forEach((endpoint, i) => {
+      this.endpointOf({ method: endpoint.method ?? undefined, route: endpoint.route }).merge(endpoint, latencies[i]!);
+    });
+    this.cache.merge(state.cache);
+    for (const query of state.slowQueries) {
+      this.slowQueries.touch(query.fingerprint, () => new SlowQueryAccumulator(query.fingerprint, query.query), query.count).merge(query);
+    }
+    for (const finding of state.nPlusOne) {
+      const create = (): NPlusOneAccumulator => new NPlusOneAccumulator(finding.route, finding.fingerprint, finding.query);
+      this.nPlusOne.touch(`${finding.route}\u0000${finding.fingerprint}`, create, finding.occurrences).merge(finding);
     }
   }
 
@@ -105,7 +144,7 @@ export class StatisticsStore {
     };
   }
 
-  private endpointOf(summary: RequestSummary): EndpointAccumulator {
+  private endpointOf(summary: Pick<RequestSummary, 'method' | 'route'>): EndpointAccumulator {
     const method = summary.method ?? null;
     const key = endpointKey(method, summary.route);
     const known = this.endpoints.get(key);

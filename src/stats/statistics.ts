@@ -12,6 +12,28 @@ export interface Statistics {
   cache: CacheStatistics;
   slowQueries: SlowQueryStatistics[];
   nPlusOne: NPlusOneStatistics[];
+  /** Only on a `node:cluster` primary serving its workers' totals: where they come from. */
+  workers?: WorkersStatistics;
+}
+
+/** The workers behind a cluster primary's `/stats` (and the comment atop its `/metrics`). */
+export interface WorkersStatistics {
+  /** Live workers running spanlens, each asked for its totals. */
+  live: number;
+  /** Live workers that answered within the timeout. */
+  answered: number;
+  /** Live workers that did not; their last answer, if they ever gave one, stands in (`stale`). */
+  missing: MissingWorker[];
+  /** Workers that have exited: their last answered totals stay counted, so totals never go down. */
+  exited: number;
+}
+
+export interface MissingWorker {
+  pid: number;
+  /** `timeout`: no answer in time; `unreachable`: its IPC channel is closed; `failed`: it answered with an error. */
+  reason: 'timeout' | 'unreachable' | 'failed';
+  /** Whether its last answer was used instead. */
+  stale: boolean;
 }
 
 export interface EndpointStatistics {

@@ -1,0 +1,54 @@
+/**
+ * A `StatisticsStore`'s running totals in a form another store can add up exactly: plain JSON (it
+ * crosses the IPC channel of `node:cluster`), latency histograms encoded whole rather than as
+ * percentiles, because percentiles of several processes cannot be combined but their histograms can.
+ */
+export interface StatisticsState {
+  since: string;
+  requests: number;
+  /** The overflow endpoint (`* OTHER`) included. */
+  endpoints: EndpointState[];
+  cache: CacheState;
+  slowQueries: SlowQueryState[];
+  nPlusOne: NPlusOneState[];
+}
+
+export interface EndpointState {
+  method: string | null;
+  route: string;
+  requests: number;
+  totalMs: number;
+  minMs: number;
+  maxMs: number;
+  /** The HdrHistogram of durations, compressed and base64-encoded (its V2 encoding). */
+  latency: string;
+  slow: number;
+  totalQueries: number;
+  maxQueries: number;
+  cacheHits: number;
+  cacheMisses: number;
+  withNPlusOne: number;
+}
+
+export interface CacheState {
+  hits: number;
+  misses: number;
+  namespaces: { namespace: string | null; hits: number; misses: number }[];
+}
+
+export interface SlowQueryState {
+  fingerprint: string;
+  query: string;
+  count: number;
+  totalMs: number;
+  maxMs: number;
+}
+
+export interface NPlusOneState {
+  route: string;
+  fingerprint: string;
+  query: string;
+  occurrences: number;
+  repeats: number;
+  suggestion: string;
+}

@@ -1,0 +1,140 @@
+import fc from 'fast-check';
+import type { RequestSummary } from '../../../src/processors/request-summary';
+import type { StatisticsState } from '../../../src/stats/statistics-state';
+import { OVERFLOW_ENDPOINT, StatisticsStore } from '../../../src/stats/statistics-store';
+
+const ROUTES = ['/meetings/{id}', '/users/{id}', '/report', '/health', 'OTHER'];
+const FINGERPRINTS = ['a1', 'b2', 'c3'];
+
+/**
+ * Requests of a few endpoints with everything a summary carries. Durations are whole milliseconds, so
+ * that sums are exact in any order and the comparison below is about merging, not float rounding.
+ */
+const summaryArbitrary: fc.Arbitrary<RequestSummary> = fc
+  .record({
+    route: fc.constantFrom(...ROUTES),
+    method: fc.constantFrom<string | undefined>('GET', 'GET', 'POST', undefined),
+    durationMs: fc.integer({ min: 0, max: 5_000_000 }),
+    queryCount: fc.integer({ min: 0, max: 40 }),
+    cacheHits: fc.integer({ min: 0, max: 3 }),
+    cacheMisses: fc.integer({ min: 0, max: 3 }),
+    namespace: fc.constantFrom<string | undefined>('sessions', 'users', undefined),
+    slow: fc.boolean(),
+    slowQueries: fc.array(fc.record({ fingerprint: fc.constantFrom(...FINGERPRINTS), durationMs: fc.integer({ min: 200, max: 3000 }) }), { maxLength: 2 }),
+    nPlusOne: fc.array(fc.record({ fingerprint: fc.constantFrom(...FINGERPRINTS), repeats: fc.integer({ min: 5, max: 60 }) }), { maxLength: 2 }),
+  })
+  .map(({ namespace, slowQueries, nPlusOne, ...request }) => ({
+    ...request,
+    dbDurationMs: 0,
+    slowQueryCount: slowQueries.length,
+    slowQueries: slowQueries.map(({ fingerprint, durationMs }) => ({ fingerprint, query: `SELECT * FROM t_${fingerprint} WHERE id = $1`, summary: `SELECT t_${fingerprint}`, durationMs })),
+    nPlusOne: nPlusOne.map(({ fingerprint, repeats }) => ({
+      fingerprint,
+      query: `SELECT * FROM t_${fingerprint} WHERE id = $1`,
+      summary: `SELECT t_${fingerprint}`,
+      repeats,
+      durationMs: repeats,
+      suggestion: `WHERE t_${fingerprint}.id = ANY($1)`,
+    })),
+    cacheLookups: request.cacheHits + request.cacheMisses > 0 ? [{ namespace, hits: request.cacheHits, misses: request.cacheMisses }] : [],
+  }));
+
+/** A state as it arrives from another process: through JSON, as over the IPC channel. */
+function overIpc(state: StatisticsState): StatisticsState {
+  return JSON.parse(JSON.stringify(state)) as StatisticsState;
+}
+
+function withoutSince<T extends { since: string }>(snapshot: T): Omit<T, 'since'> {
+  const { since: _since, ...rest } = snapshot;
+  return rest;
+}
+
+function request(overrides: Partial<RequestSummary>): RequestSummary {
+  return {
+    route: '/meetings/{id}',
+    method: 'GET',
+    durationMs: 10,
+    queryCount: 0,
+    dbDurationMs: 0,
+    slowQueryCount: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+    slow: false,
+    slowQueries: [],
+    nPlusOne: [],
+    cacheLookups: [],
+    ...overrides,
+  };
+}
+
+describe('merging StatisticsStore states (a cluster primary adding up its workers)', () => {
+  it('gives exactly the snapshot of one store fed every request, percentiles included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(summaryArbitrary, fc.integer({ min: 0, max: 3 })), { maxLength: 120 }), (requests) => {
+        const single = new StatisticsStore({ service: 's' });
+        const workers = [0, 1, 2, 3].map(() => new StatisticsStore({ service: 's' }));
+        for (const [summary, worker] of requests) {
+          single.record(summary);
+          workers[worker]!.record(summary);
+        }
+        const primary = new StatisticsStore({ service: 's' });
+        for (const worker of workers) primary.merge(overIpc(worker.state()));
+        expect(withoutSince(primary.snapshot())).toEqual(withoutSince(single.snapshot()));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('adds up the same endpoint from two workers: counts, extremes, and percentiles of the union', () => {
+    const fast = new StatisticsStore({ service: 's' });
+    const slow = new StatisticsStore({ service: 's' });
+    for (let i = 0; i < 90; i += 1) fast.record(request({ durationMs: 10, queryCount: 2 }));
+    for (let i = 0; i < 10; i += 1) slow.record(request({ durationMs: 1000, queryCount: 12 }));
+    const primary = new StatisticsStore({ service: 's' });
+    primary.merge(overIpc(fast.state()));
+    primary.merge(overIpc(slow.state()));
+    expect(primary.snapshot()).toMatchObject({
+      requests: 100,
+      endpoints: [{ requests: 100, minMs: 10, maxMs: 1000, p50Ms: 10, p95Ms: 1000, dbQueriesAvg: 3, dbQueriesMax: 12 }],
+    });
+  });
+
+  it('keeps the route cap over the union: routes past it count under the overflow endpoint', () => {
+    const first = new StatisticsStore({ service: 's', maxRoutes: 2 });
+    const second = new StatisticsStore({ service: 's', maxRoutes: 2 });
+    first.record(request({ route: '/a' }));
+    first.record(request({ route: '/b' }));
+    second.record(request({ route: '/c' }));
+    second.record(request({ route: '/d' }));
+    const primary = new StatisticsStore({ service: 's', maxRoutes: 2 });
+    primary.merge(first.state());
+    primary.merge(second.state());
+    const endpoints = primary.snapshot().endpoints.map(({ method, route, requests }) => ({ method, route, requests }));
+    expect(endpoints).toEqual([
+      { ...OVERFLOW_ENDPOINT, requests: 2 },
+      { method: 'GET', route: '/a', requests: 1 },
+      { method: 'GET', route: '/b', requests: 1 },
+    ]);
+    expect(primary.snapshot().requests).toBe(4);
+  });
+
+  it('starts `since` at the earliest of the merged stores', () => {
+    const primary = new StatisticsStore({ service: 's', startedAt: new Date('2026-01-02T00:00:00Z') });
+    primary.merge(new StatisticsStore({ service: 's', startedAt: new Date('2026-01-01T00:00:00Z') }).state());
+    primary.merge(new StatisticsStore({ service: 's', startedAt: new Date('2026-01-03T00:00:00Z') }).state());
+    expect(primary.snapshot().since).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('adds nothing at all when a latency histogram does not decode, rather than half a worker', () => {
+    const worker = new StatisticsStore({ service: 's' });
+    worker.record(request({ route: '/a' }));
+    worker.record(request({ route: '/b' }));
+    const state = worker.state();
+    state.endpoints[1]!.latency = 'not a histogram';
+    const primary = new StatisticsStore({ service: 's' });
+    primary.record(request({ route: '/a' }));
+    const before = primary.snapshot();
+    expect(() => primary.merge(state)).toThrow();
+    expect(primary.snapshot()).toEqual(before);
+  });
+});
