@@ -3,6 +3,7 @@ import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { warnOnce } from '../diag-once.js';
 import { RequestMetrics } from '../metrics/request-metrics.js';
+import type { DbQueryTextMode } from '../config/config.js';
 import { type CacheOperation, cacheOperationOf } from './cache-span.js';
 import { LabelLimiter } from './label-limiter.js';
 import {
@@ -35,7 +36,12 @@ export interface RequestStatisticsProcessorOptions {
   fingerprinter?: SqlFingerprinter;
   /** Finds N+1 patterns when a request ends; defaults to the contract's thresholds. */
   nPlusOneDetector?: NPlusOneDetector;
+  /** What database spans export as their statement text (`SPANLENS_DB_QUERY_TEXT`); default `sanitized`. */
+  dbQueryText?: DbQueryTextMode;
 }
+
+// The statement attribute of the semantic conventions, and the one older instrumentations still set.
+const QUERY_TEXT_ATTRIBUTES = ['db.query.text', 'db.statement'];
 
 /**
  * Derives per-request statistics from spans: for each local root it counts the database and cache spans
@@ -149,6 +155,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     const spanDurationMs = durationMs(span);
     const text = span.attributes['db.query.text'] ?? span.attributes['db.statement'];
     const analysis = this.fingerprinter.analyze(typeof text === 'string' ? text : span.name);
+    this.replaceQueryText(span, analysis.normalized);
     span.setAttribute('spanlens.db.fingerprint', analysis.fingerprint);
     const givenSummary = span.attributes['db.query.summary'];
     if (typeof givenSummary !== 'string' || givenSummary.length === 0) span.setAttribute('db.query.summary', analysis.summary);
@@ -164,6 +171,21 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       state.addQuery(spanDurationMs, slow, kept);
     } else if (slow !== undefined) {
       this.metrics.recordSlowQueryOutsideRequest(slow.summary);
+    }
+  }
+
+  /**
+   * Drivers record the statement as they sent it, literals included; the semantic conventions ask for
+   * sanitized text unless the user opts in. Done in `onEnding`, the last moment attributes can change.
+   */
+  private replaceQueryText(span: Span, sanitized: string): void {
+    const mode = this.options.dbQueryText ?? 'sanitized';
+    if (mode === 'raw') return;
+    for (const key of QUERY_TEXT_ATTRIBUTES) {
+      if (span.attributes[key] === undefined) continue;
+      if (mode === 'sanitized') span.setAttribute(key, sanitized);
+      // The SDK has no way to remove an attribute; until the span ends its attribute object is its own.
+      else delete (span.attributes as Record<string, unknown>)[key];
     }
   }
 

@@ -86,6 +86,7 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
     maxRoutes: config.maxRoutes,
     fingerprinter,
     nPlusOneDetector,
+    dbQueryText: config.dbQueryText,
   });
   const statisticsStore = new StatisticsStore({ service: serviceNameOf(config), maxRoutes: config.maxRoutes });
   requestStatistics.onRequestEnd((summary) => statisticsStore.record(summary));
