@@ -7,6 +7,7 @@ import {
 } from '@opentelemetry/instrumentation';
 import { VERSION } from '../../src/version.js';
 import type { ActiveOperation, KeyvInstance, KeyvMethod, KeyvModuleExports, KeyvPrototype } from './internal-types.js';
+import { CacheKeyPatterns } from './key-patterns.js';
 import type { KeyvInstrumentationConfig, KeyvOperation } from './types.js';
 import { recordableError, resultAttributes, resultInfo, startAttributes } from './utils.js';
 
@@ -62,9 +63,21 @@ export class KeyvInstrumentation extends InstrumentationBase<KeyvInstrumentation
   private readonly _inheritedEmit = new WeakSet<KeyvPrototype>();
   /** Every Keyv class patched so far: one per copy of keyv, and its ESM and CommonJS builds are two. */
   private readonly _knownPrototypes = new Set<KeyvPrototype>();
+  /** What is learned of key structure lives as long as the instrumentation's configuration. */
+  private _keyPatterns: CacheKeyPatterns | undefined;
 
   constructor(config: KeyvInstrumentationConfig = {}) {
     super(INSTRUMENTATION_NAME, VERSION, config);
+  }
+
+  override setConfig(config: KeyvInstrumentationConfig = {}): void {
+    super.setConfig(config);
+    this._keyPatterns = undefined;
+  }
+
+  private get keyPatterns(): CacheKeyPatterns {
+    this._keyPatterns ??= new CacheKeyPatterns(this.getConfig().keyPatterns ?? []);
+    return this._keyPatterns;
   }
 
   // The base class re-patches and unpatches only the last keyv module it saw; an app that both imports
@@ -146,7 +159,7 @@ export class KeyvInstrumentation extends InstrumentationBase<KeyvInstrumentation
         try {
           const span = plugin.tracer.startSpan(
             `keyv.${operation}`,
-            { kind: SpanKind.CLIENT, attributes: startAttributes(this, operation, args[0]) },
+            { kind: SpanKind.CLIENT, attributes: startAttributes(this, operation, args[0], plugin.keyPatterns) },
             parentContext,
           );
           current = { instance: this, span, open: true, recordedErrors: [] };

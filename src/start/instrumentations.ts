@@ -14,7 +14,7 @@ export interface InstrumentationHooks {
   onIncomingRequest: (span: import('@opentelemetry/api').Span, request: IncomingMessage) => void;
 }
 
-type Factory = (hooks: InstrumentationHooks) => Instrumentation;
+type Factory = (hooks: InstrumentationHooks, config: SpanlensConfig) => Instrumentation;
 
 /** Each instrumentation by its short name (as in `OTEL_NODE_ENABLED_INSTRUMENTATIONS`), loaded only when enabled. */
 const FACTORIES: Record<string, Factory> = {
@@ -39,9 +39,9 @@ const FACTORIES: Record<string, Factory> = {
     const { KoaInstrumentation } = require('@opentelemetry/instrumentation-koa') as typeof import('@opentelemetry/instrumentation-koa');
     return new KoaInstrumentation();
   },
-  keyv: () => {
+  keyv: (_hooks, config) => {
     const { KeyvInstrumentation } = require('../../instrumentations/keyv/index.js') as typeof import('../../instrumentations/keyv/index.js');
-    return new KeyvInstrumentation();
+    return new KeyvInstrumentation({ keyPatterns: config.cacheKeyPatterns });
   },
 };
 
@@ -62,7 +62,7 @@ export function createInstrumentations(config: SpanlensConfig, hooks: Instrument
   const instrumentations: Instrumentation[] = [];
   for (const name of enabled) {
     try {
-      instrumentations.push(FACTORIES[name]!(hooks));
+      instrumentations.push(FACTORIES[name]!(hooks, config));
     } catch (error) {
       diag.warn(`spanlens: instrumentation "${name}" could not be loaded; continuing without it: ${String(error)}`);
     }
