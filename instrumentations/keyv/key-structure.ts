@@ -184,12 +184,16 @@ const WORD = /^[A-Za-z][A-Za-z0-9]*$/;
 // Parts of a camelCase or PascalCase word: `loadInvoice` → load, Invoice; `HTTPCache` → HTTP, Cache.
 const CAMEL_CASE_PART = /[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g;
 
+const DIGITS = /^\d+$/;
+const ID_SEGMENT: Segment = { kind: 'id', text: ID_PLACEHOLDER, hash: hashText(ID_PLACEHOLDER) };
+
 function classify(raw: string): Segment {
   if (raw.length === 0) return { kind: 'empty', text: '', hash: 0 };
+  if (DIGITS.test(raw)) return ID_SEGMENT;
   const text = templateKey(raw);
   const hash = hashText(text);
   // Words joined by `.`, `-` or `_`, with ids templated: `user_{id}`, `notifications.email`.
-  const parts = text.split(/[._-]/);
+  const parts = /[._-]/.test(text) ? text.split(/[._-]/) : [text];
   let ids = 0;
   let unknown = false;
   for (const part of parts) {
