@@ -1,10 +1,12 @@
 import type { Attributes } from '@opentelemetry/api';
+import { escapeControlCharacters } from '../control-characters.js';
 import { templatePathSegments } from '../id-patterns.js';
 
 /** `/meetings/42/attendees?x=1` → `/meetings/{id}/attendees`: a bounded label, never the raw URL. */
 export function templatePath(path: string): string {
   const withoutQuery = path.split(/[?#]/, 1)[0] ?? '';
-  return templatePathSegments(withoutQuery) || '/';
+  // Percent-decoding may have brought back escape sequences (%1B): never in a label.
+  return escapeControlCharacters(templatePathSegments(withoutQuery)) || '/';
 }
 
 /** Requests no route matched: 404s without a framework route, so scanners cannot use up the route budget. */
