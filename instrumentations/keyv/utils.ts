@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { redactQuotedText } from '../../src/quoted-text.js';
 import { AttributeNames } from './enums/AttributeNames.js';
 import type { KeyvInstance } from './internal-types.js';
 import type { CacheKeyPatterns } from './key-patterns.js';
@@ -102,9 +103,6 @@ export interface RecordableError {
   stack?: string;
 }
 
-// `JSON.parse` quotes the text it failed on, and stores quote the keys they report: values and keys.
-const QUOTED = /"[^"]*"|(?<![A-Za-z])'[^']*'(?![A-Za-z])|`[^`]*`/g;
-const REDACTED = '"…"';
 const STACK_FRAME = /^\s+at /;
 
 /**
@@ -127,6 +125,7 @@ function isErrorLike(value: unknown): value is { name?: unknown; message: string
   return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
 }
 
+// `JSON.parse` quotes the text it failed on, and stores quote the keys they report: values and keys.
 function redact(text: string): string {
-  return text.replace(QUOTED, REDACTED);
+  return redactQuotedText(text);
 }

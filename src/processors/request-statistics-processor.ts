@@ -2,6 +2,7 @@ import { type Context, type MeterProvider, trace } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { warnOnce } from '../diag-once.js';
+import { redactQuotedText } from '../quoted-text.js';
 import { RequestMetrics } from '../metrics/request-metrics.js';
 import type { DbQueryTextMode } from '../config/config.js';
 import { type CacheOperation, cacheOperationOf } from './cache-span.js';
@@ -42,6 +43,7 @@ export interface RequestStatisticsProcessorOptions {
 
 // The statement attribute of the semantic conventions, and the one older instrumentations still set.
 const QUERY_TEXT_ATTRIBUTES = ['db.query.text', 'db.statement'];
+const EXCEPTION_TEXT_ATTRIBUTES = ['exception.message', 'exception.stacktrace'];
 
 /**
  * Derives per-request statistics from spans: for each local root it counts the database and cache spans
@@ -175,8 +177,9 @@ export class RequestStatisticsProcessor implements SpanProcessor {
   }
 
   /**
-   * Drivers record the statement as they sent it, literals included; the semantic conventions ask for
-   * sanitized text unless the user opts in. Done in `onEnding`, the last moment attributes can change.
+   * Drivers record the statement as they sent it, literals included, and the database's error message,
+   * which quotes the value it failed on; the semantic conventions ask for sanitized text unless the user
+   * opts in. Done in `onEnding`, the last moment a span can change.
    */
   private replaceQueryText(span: Span, sanitized: string): void {
     const mode = this.options.dbQueryText ?? 'sanitized';
@@ -186,6 +189,15 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       if (mode === 'sanitized') span.setAttribute(key, sanitized);
       // The SDK has no way to remove an attribute; until the span ends its attribute object is its own.
       else delete (span.attributes as Record<string, unknown>)[key];
+    }
+    if (span.status.message !== undefined) span.setStatus({ code: span.status.code, message: redactQuotedText(span.status.message) });
+    for (const event of span.events) {
+      if (event.name !== 'exception' || event.attributes === undefined) continue;
+      const attributes = event.attributes as Record<string, unknown>;
+      for (const key of EXCEPTION_TEXT_ATTRIBUTES) {
+        const text = attributes[key];
+        if (typeof text === 'string') attributes[key] = redactQuotedText(text);
+      }
     }
   }
 

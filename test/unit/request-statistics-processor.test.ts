@@ -1,4 +1,4 @@
-import { type Context, ROOT_CONTEXT, SpanKind, type Tracer, context, trace } from '@opentelemetry/api';
+import { type Context, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
@@ -315,6 +315,23 @@ describe('RequestStatisticsProcessor', () => {
       expect(span.attributes).not.toHaveProperty(['db.query.text']);
       expect(span.attributes['spanlens.db.fingerprint']).toEqual(expect.any(String));
       expect(span.attributes['db.query.summary']).toBe('SELECT');
+    });
+
+    it("takes the values PostgreSQL quotes out of the failed statement's error message and exception", () => {
+      const { tracer, exporter } = harness();
+      const span = tracer.startSpan('pg.query', {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system.name': 'postgresql', 'db.query.text': "SELECT id FROM users WHERE id = 'alice.smith'" },
+      });
+      const error = new Error('invalid input syntax for type integer: "alice.smith"');
+      span.recordException(error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      span.end();
+
+      const [failed] = exported(exporter, 'pg.query');
+      expect(JSON.stringify([failed!.status, failed!.events, failed!.attributes])).not.toContain('alice');
+      expect(failed!.status.message).toBe('invalid input syntax for type integer: "…"');
+      expect(failed!.events[0]!.attributes!['exception.message']).toBe('invalid input syntax for type integer: "…"');
     });
 
     it('sanitizes the older db.statement attribute too', () => {
