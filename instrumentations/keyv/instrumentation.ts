@@ -100,8 +100,10 @@ function layerOf(active: ActiveOperation | undefined, instance: KeyvInstance): '
 
 /**
  * Traces keyv 5 and 6: one CLIENT span per operation, `keyv.<operation>`, with the cache attributes of
- * the spanlens contract and never a key or a value. It patches `Keyv.prototype`, so every instance is
- * covered, however it was created (directly, by `@keyv/redis`'s `createKeyv`, inside `cacheable`).
+ * the spanlens contract and never a key or a value (keys are recorded by their pattern, key-patterns.ts).
+ * It patches `Keyv.prototype`, so every instance is covered, however it was created (directly, by
+ * `@keyv/redis`'s `createKeyv`, inside `cacheable`); and `Cacheable.prototype`, so that a cacheable with
+ * a secondary store is one operation per call, its stores' operations beneath it.
  */
 export class KeyvInstrumentation extends InstrumentationBase<KeyvInstrumentationConfig> {
   /** Prototypes on which `emit` was inherited (keyv 6 gets it from Hookified); unpatching deletes it again. */
