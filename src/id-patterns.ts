@@ -27,20 +27,3 @@ export function templateKey(key: string): string {
     .replace(HEX_RUN, (run) => (DIGIT.test(run) ? ID_PLACEHOLDER : run))
     .replace(NUMBER, ID_PLACEHOLDER);
 }
-
-/** `/meetings/42/attendees` → `/meetings/{id}/attendees`: each segment percent-decoded, then templated. */
-export function templatePathSegments(path: string): string {
-  return path
-    .split('/')
-    .map((segment) => templateKey(decodeSegment(segment)))
-    .join('/');
-}
-
-function decodeSegment(segment: string): string {
-  if (!segment.includes('%')) return segment;
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}

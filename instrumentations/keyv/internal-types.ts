@@ -17,10 +17,31 @@ export interface KeyvModuleExports {
   default?: unknown;
 }
 
-/** The keyv operation running in a context: its instance, its span, and the errors already on the span. */
+/** The two keyv instances of a `cacheable` with a secondary store. */
+export interface CacheLayers {
+  readonly primary: KeyvInstance;
+  readonly secondary: KeyvInstance;
+}
+
+/** What the instrumentation reads from a `cacheable` instance: its stores, keyv instances both. */
+export interface CacheableInstance {
+  readonly primary?: unknown;
+  readonly secondary?: unknown;
+}
+
+/** The exports of `cacheable`. */
+export interface CacheableModuleExports {
+  Cacheable?: unknown;
+}
+
+/**
+ * The keyv (or layered cacheable) operation running in a context: its instance, its span, the errors
+ * already on the span, and for a layered operation its layers, whose own operations it counts for.
+ */
 export interface ActiveOperation {
-  readonly instance: KeyvInstance;
+  readonly instance: KeyvInstance | CacheableInstance;
   readonly span: Span;
   open: boolean;
   readonly recordedErrors: unknown[];
+  readonly layers?: CacheLayers;
 }

@@ -28,6 +28,15 @@ export interface KeyvInstrumentationConfig extends InstrumentationConfig {
   requireParentSpan?: boolean;
 
   /**
+   * Key patterns to record for keys that match them, in order: literal text with `{name}` placeholders
+   * for one or more characters (`session:{name}`, `user:{id}:settings`). Other keys are recorded by
+   * their learned static structure only. Read when the instrumentation is created or configured.
+   *
+   * @default []
+   */
+  keyPatterns?: string[];
+
+  /**
    * Called with the span of each operation that returned, before the span ends, to add attributes.
    * Errors it throws are logged and ignored.
    *

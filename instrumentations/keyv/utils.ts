@@ -1,20 +1,9 @@
 import type { Attributes } from '@opentelemetry/api';
-import { templateKey } from '../../src/id-patterns.js';
-import { truncate } from '../../src/truncate.js';
+import { redactQuotedText } from '../../src/quoted-text.js';
 import { AttributeNames } from './enums/AttributeNames.js';
 import type { KeyvInstance } from './internal-types.js';
+import type { CacheKeyPatterns } from './key-patterns.js';
 import type { KeyvOperation, KeyvResponseHookInfo } from './types.js';
-
-/** Longest `spanlens.cache.key_pattern`; a longer pattern is cut and ends with `…`. */
-export const MAX_KEY_PATTERN_LENGTH = 128;
-
-/**
- * The key with its ids replaced by `{id}` (`user:42:settings` → `user:{id}:settings`), by spanlens'
- * shared rules for ids and personal values.
- */
-export function keyPattern(key: string): string {
-  return truncate(templateKey(key), MAX_KEY_PATTERN_LENGTH);
-}
 
 /** The key an operation works on: its own, or the first of a batch (`getMany`, `setMany`, `deleteMany`). */
 export function firstKeyOf(operation: KeyvOperation, firstArgument: unknown): string | undefined {
@@ -61,16 +50,21 @@ function classNameOf(value: unknown): string | undefined {
   return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
-/** The attributes known when an operation starts. */
-export function startAttributes(instance: KeyvInstance, operation: KeyvOperation, firstArgument: unknown): Attributes {
+/** The attributes known when an operation starts; the key is seen by `keyPatterns`, which learns from it. */
+export function startAttributes(
+  instance: KeyvInstance,
+  operation: KeyvOperation,
+  firstArgument: unknown,
+  keyPatterns: CacheKeyPatterns,
+): Attributes {
   const attributes: Attributes = {
     [AttributeNames.CACHE_OPERATION]: operation,
     [AttributeNames.CACHE_STORE]: storeNameOf(instance.store),
   };
-  const namespace = instance.namespace;
-  if (typeof namespace === 'string' && namespace !== '') attributes[AttributeNames.CACHE_NAMESPACE] = namespace;
+  const namespace = typeof instance.namespace === 'string' && instance.namespace !== '' ? instance.namespace : undefined;
+  if (namespace !== undefined) attributes[AttributeNames.CACHE_NAMESPACE] = namespace;
   const key = firstKeyOf(operation, firstArgument);
-  if (key !== undefined) attributes[AttributeNames.CACHE_KEY_PATTERN] = keyPattern(key);
+  if (key !== undefined) attributes[AttributeNames.CACHE_KEY_PATTERN] = keyPatterns.patternOf(namespace, key);
   return attributes;
 }
 
@@ -109,9 +103,6 @@ export interface RecordableError {
   stack?: string;
 }
 
-// `JSON.parse` quotes the text it failed on, and stores quote the keys they report: values and keys.
-const QUOTED = /"[^"]*"|(?<![A-Za-z])'[^']*'(?![A-Za-z])|`[^`]*`/g;
-const REDACTED = '"…"';
 const STACK_FRAME = /^\s+at /;
 
 /**
@@ -134,6 +125,7 @@ function isErrorLike(value: unknown): value is { name?: unknown; message: string
   return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
 }
 
+// `JSON.parse` quotes the text it failed on, and stores quote the keys they report: values and keys.
 function redact(text: string): string {
-  return text.replace(QUOTED, REDACTED);
+  return redactQuotedText(text);
 }

@@ -1,3 +1,5 @@
+import { escapeControlCharacters } from '../control-characters.js';
+
 /** What the CLI touches of its process, passed in so tests can run it in-process. */
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -12,6 +14,7 @@ export const EXIT_USAGE = 2;
 /** A bug in spanlens itself. */
 export const EXIT_INTERNAL = 1;
 
+/** One line on stderr; file names, URLs and reasons in it may hold control characters, written as escapes. */
 export function printError(io: CliIo, message: string): void {
-  io.stderr.write(`spanlens: ${message}\n`);
+  io.stderr.write(`spanlens: ${escapeControlCharacters(message)}\n`);
 }

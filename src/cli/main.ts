@@ -1,3 +1,4 @@
+import { escapeControlCharacters } from '../control-characters.js';
 import { runCli } from './run-cli.js';
 
 runCli(process.argv.slice(2), {
@@ -10,7 +11,7 @@ runCli(process.argv.slice(2), {
     process.exitCode = exitCode;
   },
   (error: unknown) => {
-    process.stderr.write(`spanlens: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`spanlens: internal error: ${escapeControlCharacters(error instanceof Error ? error.message : String(error))}\n`);
     process.exitCode = 1;
   },
 );

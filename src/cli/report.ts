@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { withControlCharactersEscaped } from '../control-characters.js';
 import type { EndpointStatistics, NPlusOneStatistics, SlowQueryStatistics, Statistics } from '../stats/statistics.js';
 import { type Colour, colour as colourFor } from './colour.js';
 import { compareSnapshots, type MetricChange, type SnapshotComparison } from './compare.js';
@@ -27,8 +28,14 @@ export interface ReportOptions {
 
 type Align = 'left' | 'right';
 
-/** The human-readable report of a snapshot (and its comparison with a baseline), ending with a newline. */
-export function renderReport(current: Statistics, options: ReportOptions = {}): string {
+/**
+ * The human-readable report of a snapshot (and its comparison with a baseline), ending with a newline.
+ * Text in a snapshot came from requests and statements, or from a file anyone could have written: its
+ * control characters are printed as escapes, so that the only ones on the terminal are spanlens' colours.
+ */
+export function renderReport(snapshot: Statistics, options: ReportOptions = {}): string {
+  const current = withControlCharactersEscaped(snapshot);
+  const baseline = options.baseline === undefined ? undefined : withControlCharactersEscaped(options.baseline);
   const colour = options.colour ?? colourFor(false);
   const sections = [
     `${colour.bold('spanlens report')} · service ${current.service} · ${formatCount(current.requests)} requests since ${current.since}`,
@@ -37,9 +44,7 @@ export function renderReport(current: Statistics, options: ReportOptions = {}): 
     slowQueriesSection(current.slowQueries, colour),
     cacheSection(current, colour),
   ];
-  if (options.baseline !== undefined) {
-    sections.push(comparisonSection(compareSnapshots(current, options.baseline), options.baseline, colour));
-  }
+  if (baseline !== undefined) sections.push(comparisonSection(compareSnapshots(current, baseline), baseline, colour));
   return `${sections.join('\n\n')}\n`;
 }
 

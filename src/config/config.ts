@@ -1,7 +1,12 @@
 import { DiagLogLevel, diag } from '@opentelemetry/api';
+import { keyPatternProblem } from '../../instrumentations/keyv/explicit-key-patterns.js';
 
 /** What `SPANLENS_RESPONSE_HEADERS` asks spanlens to add to HTTP responses. */
 export type ResponseHeadersMode = 'off' | 'server-timing' | 'all';
+
+/** What `SPANLENS_DB_QUERY_TEXT` lets database spans export as `db.query.text`. */
+export type DbQueryTextMode = 'sanitized' | 'raw' | 'off';
+const DB_QUERY_TEXT_MODES: readonly DbQueryTextMode[] = ['sanitized', 'raw', 'off'];
 
 /** Every setting spanlens reads, in one typed object. Nothing else reads `process.env`. */
 export interface SpanlensConfig {
@@ -14,6 +19,10 @@ export interface SpanlensConfig {
   responseHeaders: ResponseHeadersMode;
   maxRoutes: number;
   recordAll: boolean;
+  /** `sanitized`: literals replaced by placeholders; `raw`: as the driver gave it; `off`: removed. */
+  dbQueryText: DbQueryTextMode;
+  /** Explicit cache key patterns (`session:{name}`); keys matching none keep only their learned structure. */
+  cacheKeyPatterns: string[];
   /** Trace exporter names from `OTEL_TRACES_EXPORTER` (`otlp`, `console`, `none`). */
   tracesExporters: string[];
   /** Metric exporter names from `OTEL_METRICS_EXPORTER` (`prometheus`, `otlp`, `console`, `none`). */
@@ -53,6 +62,7 @@ export const DEFAULTS = {
   responseHeaders: 'off' as ResponseHeadersMode,
   maxRoutes: 500,
   recordAll: true,
+  dbQueryText: 'sanitized' as DbQueryTextMode,
   tracesExporter: 'otlp',
   metricsExporter: 'prometheus',
   otlpProtocol: 'http/protobuf',
@@ -87,6 +97,8 @@ export function readConfig(env: Env = process.env, options: SpanlensOptions = {}
     responseHeaders: read.oneOf('SPANLENS_RESPONSE_HEADERS', ['off', 'server-timing', 'all'], DEFAULTS.responseHeaders),
     maxRoutes: read.integer('SPANLENS_MAX_ROUTES', DEFAULTS.maxRoutes, 1),
     recordAll: read.boolean('SPANLENS_RECORD_ALL', DEFAULTS.recordAll),
+    dbQueryText: read.oneOf('SPANLENS_DB_QUERY_TEXT', DB_QUERY_TEXT_MODES, DEFAULTS.dbQueryText),
+    cacheKeyPatterns: validCacheKeyPatterns('SPANLENS_CACHE_KEY_PATTERNS entry', read.list('SPANLENS_CACHE_KEY_PATTERNS') ?? []),
     tracesExporters: read.list('OTEL_TRACES_EXPORTER') ?? [DEFAULTS.tracesExporter],
     metricsExporters: read.list('OTEL_METRICS_EXPORTER') ?? [DEFAULTS.metricsExporter],
     otlpTracesProtocol:
@@ -114,7 +126,8 @@ export function readConfig(env: Env = process.env, options: SpanlensOptions = {}
     if (value === undefined) continue;
     const problem = optionProblem(key, value);
     if (problem === undefined) {
-      (config as unknown as Record<string, unknown>)[key] = value;
+      (config as unknown as Record<string, unknown>)[key] =
+        key === 'cacheKeyPatterns' ? validCacheKeyPatterns('option cacheKeyPatterns entry', value as string[]) : value;
     } else {
       const used = (fromEnv as unknown as Record<string, unknown>)[key];
       diag.warn(`spanlens: option ${key}=${describe(value)} is not valid (expected ${problem}); using ${describe(used)}`);
@@ -159,6 +172,8 @@ function optionProblem(key: keyof SpanlensOptions, value: unknown): string | und
       return value === 'off' || value === 'server-timing' || value === 'all' ? undefined : 'off, server-timing or all';
     case 'recordAll':
       return typeof value === 'boolean' ? undefined : 'true or false';
+    case 'dbQueryText':
+      return (DB_QUERY_TEXT_MODES as readonly unknown[]).includes(value) ? undefined : DB_QUERY_TEXT_MODES.join(', ');
     case 'batchSpanProcessor': {
       const fields = typeof value === 'object' && value !== null ? Object.entries(value) : undefined;
       const fine = fields?.every(
@@ -173,6 +188,7 @@ function optionProblem(key: keyof SpanlensOptions, value: unknown): string | und
     case 'otlpMetricsProtocol':
       return OTLP_PROTOCOLS.includes(value as string) ? undefined : `one of ${OTLP_PROTOCOLS.join(', ')}`;
     case 'nPlusOneIgnore':
+    case 'cacheKeyPatterns':
     case 'tracesExporters':
     case 'metricsExporters':
     case 'disabledInstrumentations':
@@ -181,6 +197,17 @@ function optionProblem(key: keyof SpanlensOptions, value: unknown): string | und
     default:
       return typeof value === 'string' ? undefined : 'a string';
   }
+}
+
+/** The patterns that parse; each one that does not is reported once and left out. */
+function validCacheKeyPatterns(source: string, patterns: readonly string[]): string[] {
+  return patterns.filter((pattern) => {
+    const problem = keyPatternProblem(pattern);
+    if (problem !== undefined) {
+      diag.warn(`spanlens: ${source} ${JSON.stringify(pattern)} is not valid (${problem}); ignoring it, keys it would match keep their learned key structure`);
+    }
+    return problem === undefined;
+  });
 }
 
 /** Parses variables; each rejected value produces exactly one warning. */

@@ -12,11 +12,14 @@ export interface CacheOperation {
 
 const LOOKUPS = new Set(['get', 'getMany']);
 
-/** The cache operation of a span, or undefined when it is not a cache span. */
+/**
+ * The cache operation of a span, or undefined when it is not a cache span, or is the operation of one
+ * store of a layered cache (`spanlens.cache.layer`): the layered operation above it counts for the app.
+ */
 export function cacheOperationOf(span: ReadableSpan): CacheOperation | undefined {
   const attributes = span.attributes;
   const operation = attributes['spanlens.cache.operation'];
-  if (typeof operation !== 'string') return undefined;
+  if (typeof operation !== 'string' || attributes['spanlens.cache.layer'] !== undefined) return undefined;
   const namespace = attributes['spanlens.cache.namespace'];
   const keyPattern = attributes['spanlens.cache.key_pattern'];
   let hits = 0;

@@ -2,7 +2,9 @@ import { type Context, type MeterProvider, trace } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { warnOnce } from '../diag-once.js';
+import { redactQuotedText } from '../quoted-text.js';
 import { RequestMetrics } from '../metrics/request-metrics.js';
+import type { DbQueryTextMode } from '../config/config.js';
 import { type CacheOperation, cacheOperationOf } from './cache-span.js';
 import {
   type DetectionSpan,
@@ -38,7 +40,13 @@ export interface RequestStatisticsProcessorOptions {
   fingerprinter?: SqlFingerprinter;
   /** Finds N+1 patterns when a request ends; defaults to the contract's thresholds. */
   nPlusOneDetector?: NPlusOneDetector;
+  /** What database spans export as their statement text (`SPANLENS_DB_QUERY_TEXT`); default `sanitized`. */
+  dbQueryText?: DbQueryTextMode;
 }
+
+// The statement attribute of the semantic conventions, and the one older instrumentations still set.
+const QUERY_TEXT_ATTRIBUTES = ['db.query.text', 'db.statement'];
+const EXCEPTION_TEXT_ATTRIBUTES = ['exception.message', 'exception.stacktrace'];
 
 /**
  * Derives per-request statistics from spans: for each local root it counts the database and cache spans
@@ -152,6 +160,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     const spanDurationMs = durationMs(span);
     const text = span.attributes['db.query.text'] ?? span.attributes['db.statement'];
     const analysis = this.fingerprinter.analyze(typeof text === 'string' ? text : span.name);
+    this.replaceQueryText(span, analysis.normalized);
     span.setAttribute('spanlens.db.fingerprint', analysis.fingerprint);
     const givenSummary = span.attributes['db.query.summary'];
     if (typeof givenSummary !== 'string' || givenSummary.length === 0) span.setAttribute('db.query.summary', analysis.summary);
@@ -167,6 +176,31 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       state.addQuery(spanDurationMs, slow, kept);
     } else if (slow !== undefined) {
       this.metrics.recordSlowQueryOutsideRequest(slow.summary);
+    }
+  }
+
+  /**
+   * Drivers record the statement as they sent it, literals included, and the database's error message,
+   * which quotes the value it failed on; the semantic conventions ask for sanitized text unless the user
+   * opts in. Done in `onEnding`, the last moment a span can change.
+   */
+  private replaceQueryText(span: Span, sanitized: string): void {
+    const mode = this.options.dbQueryText ?? 'sanitized';
+    if (mode === 'raw') return;
+    for (const key of QUERY_TEXT_ATTRIBUTES) {
+      if (span.attributes[key] === undefined) continue;
+      if (mode === 'sanitized') span.setAttribute(key, sanitized);
+      // The SDK has no way to remove an attribute; until the span ends its attribute object is its own.
+      else delete (span.attributes as Record<string, unknown>)[key];
+    }
+    if (span.status.message !== undefined) span.setStatus({ code: span.status.code, message: redactQuotedText(span.status.message) });
+    for (const event of span.events) {
+      if (event.name !== 'exception' || event.attributes === undefined) continue;
+      const attributes = event.attributes as Record<string, unknown>;
+      for (const key of EXCEPTION_TEXT_ATTRIBUTES) {
+        const text = attributes[key];
+        if (typeof text === 'string') attributes[key] = redactQuotedText(text);
+      }
     }
   }
 

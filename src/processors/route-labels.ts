@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { escapeControlCharacters } from '../control-characters.js';
 import { LabelLimiter } from './label-limiter.js';
 import { PathTemplates } from './path-templates.js';
 import { UNMATCHED_ROUTE, pathOf, statusOf } from './route.js';
@@ -41,7 +42,7 @@ export class RouteLabels {
     if (route === UNMATCHED_ROUTE) return route;
     if (typeof route === 'string' && route.length > 0) return this.limiter.limit(route);
     const path = pathOf(attributes);
-    if (path === undefined) return this.limiter.limit(spanName);
+    if (path === undefined) return this.limiter.limit(escapeControlCharacters(spanName));
     return this.ofPath(path, statusOf(attributes));
   }
 

@@ -3,7 +3,7 @@ import { truncate } from '../truncate.js';
 import { LruCache } from './lru-cache.js';
 import { categorizeParseTree, describeParseTree } from './parse-tree.js';
 import { type StatementCategory, categorizeStatementText } from './statement-class.js';
-import { type LexOptions, type SqlToken, renderTokens, tokenizeSql } from './sql-lexer.js';
+import { type SqlToken, renderTokens, tokenizeSql, tokenizeSqlOfUnknownDialect } from './sql-lexer.js';
 import { genericBatchingSuggestion, suggestFromParseTree } from './suggestion.js';
 import { describeTokens } from './token-summary.js';
 
@@ -53,12 +53,9 @@ export interface SqlFingerprinterOptions {
   maxCachedShapes?: number;
 }
 
-// PostgreSQL's lexical rules, for text its parser accepts (or is about to be asked about).
-const POSTGRES_LEXING = { backslashEscapesInStrings: false, doubleQuotedAreIdentifiers: true };
-// Unknown dialect: keep only identifier-shaped "names", so a MySQL "string" never shows.
-const UNKNOWN_DIALECT_LEXING = { backslashEscapesInStrings: false, doubleQuotedAreIdentifiers: false };
-// What a statement PostgreSQL rejected is assumed to be: MySQL, with backslash escapes.
-const REJECTED_BY_POSTGRES_LEXING = { backslashEscapesInStrings: true, doubleQuotedAreIdentifiers: false };
+// PostgreSQL's lexical rules, for text its parser accepts (or is about to be asked about): a quote
+// always ends a standard string, so `'C:\'AS x` reads as PostgreSQL reads it.
+const POSTGRES_LEXING = { backslashEscapesInStrings: false, doubleQuotedAreIdentifiers: true, strictStandardStrings: true };
 
 function fallbackFingerprint(canonical: string): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
@@ -102,9 +99,12 @@ function shapeFromParser(sql: string, parser: PostgresParser): StatementShape {
   };
 }
 
-/** Analysis by the lexer alone, uncached: for statements too long to parse, or that the parser rejected. */
-function analyzeWithoutParser(sql: string, lexing: LexOptions): SqlAnalysis {
-  const tokens = tokenizeSql(sql, lexing);
+/**
+ * Analysis by the lexer alone, uncached, for statements too long to parse or that the parser rejected:
+ * their dialect is unknown, so nothing any reading of it takes for a literal is shown.
+ */
+function analyzeWithoutParser(sql: string): SqlAnalysis {
+  const tokens = tokenizeSqlOfUnknownDialect(sql);
   const { normalized, canonical } = renderTokens(tokens);
   return withText(shapeFromTokens(tokens, sql, canonical), normalized);
 }
@@ -173,7 +173,7 @@ export class SqlFingerprinter {
   analyze(sql: string): SqlAnalysis {
     const text = typeof sql === 'string' ? sql : String(sql ?? '');
     try {
-      if (text.length > MAX_PARSED_STATEMENT_LENGTH) return analyzeWithoutParser(text, UNKNOWN_DIALECT_LEXING);
+      if (text.length > MAX_PARSED_STATEMENT_LENGTH) return analyzeWithoutParser(text);
       const cached = this.statements.get(text);
       if (cached !== undefined) return cached;
       const analysis = this.analyzeUncached(text);
@@ -186,9 +186,15 @@ export class SqlFingerprinter {
 
   private analyzeUncached(sql: string): SqlAnalysis {
     const parser = this.parser;
-    const tokens = tokenizeSql(sql, parser === undefined ? UNKNOWN_DIALECT_LEXING : POSTGRES_LEXING);
+    // Readings of strings differ only at a backslash. A statement with one may be valid both as PostgreSQL
+    // reads it and as a server with standard_conforming_strings off does, with other literals: its text is
+    // shown as no reading finds a literal in it, and its shape comes from parsing this very statement,
+    // never from another one of the same canonical text.
+    const ambiguous = sql.includes('\\');
+    const tokens = parser === undefined || ambiguous ? tokenizeSqlOfUnknownDialect(sql) : tokenizeSql(sql, POSTGRES_LEXING);
     const { normalized, canonical } = renderTokens(tokens);
-    let shape = this.shapes.get(canonical);
+    const shapeShared = parser === undefined || !ambiguous;
+    let shape = shapeShared ? this.shapes.get(canonical) : undefined;
     if (shape === undefined) {
       if (parser === undefined) {
         shape = shapeFromTokens(tokens, sql, canonical);
@@ -200,14 +206,14 @@ export class SqlFingerprinter {
           if (error instanceof WebAssembly.RuntimeError) {
             this.parser = undefined;
             this.failure = error;
-            return analyzeWithoutParser(sql, UNKNOWN_DIALECT_LEXING);
+            return analyzeWithoutParser(sql);
           }
           shape = null;
         }
       }
-      this.shapes.set(canonical, shape);
+      if (shapeShared) this.shapes.set(canonical, shape);
     }
-    return shape === null ? analyzeWithoutParser(sql, REJECTED_BY_POSTGRES_LEXING) : withText(shape, normalized);
+    return shape === null ? analyzeWithoutParser(sql) : withText(shape, normalized);
   }
 
   private async loadParser(): Promise<boolean> {

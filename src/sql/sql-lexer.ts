@@ -15,8 +15,15 @@ export interface SqlToken {
 }
 
 export interface LexOptions {
-  /** `'it\'s'`: MySQL's default, and what a statement PostgreSQL could not parse is assumed to use. */
+  /** `'it\'s'`: MySQL's default, and PostgreSQL's with `standard_conforming_strings` off. */
   backslashEscapesInStrings: boolean;
+  /**
+   * Without backslash escapes, a quote after a backslash and before a word character is still taken as
+   * escaped (`'O\'Brien'`) unless this is set: then every quote ends the string, as the standard says.
+   */
+  strictStandardStrings?: boolean;
+  /** Whether a string continues in one after whitespace with a newline (PostgreSQL, standard SQL); default true. */
+  joinContinuedStrings?: boolean;
   /**
    * Whether any `"…"` is an identifier (PostgreSQL's rule). Otherwise only
    * identifier-shaped ones are kept, so a MySQL string such as `"bob@example.com"` never survives.
@@ -69,7 +76,7 @@ function isDigit(code: number): boolean {
 const IDENTIFIER_SHAPE = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 /** Index just past a quoted run that starts at `start` (the opening quote); the end of `sql` if unterminated. */
-function skipQuoted(sql: string, start: number, quote: number, backslashEscapes: boolean): number {
+function skipQuoted(sql: string, start: number, quote: number, backslashEscapes: boolean, strict = false): number {
   const length = sql.length;
   let j = start + 1;
   while (j < length) {
@@ -85,7 +92,7 @@ function skipQuoted(sql: string, start: number, quote: number, backslashEscapes:
       }
       // `'O\'Brien'` without backslash escapes would end at `O\` and leave `Brien` outside the string:
       // a quote after a backslash and before a word character is taken as escaped.
-      if (quote === 39 && sql.charCodeAt(j - 1) === 92 && isWordPart(sql.charCodeAt(j + 1))) {
+      if (!strict && quote === 39 && sql.charCodeAt(j - 1) === 92 && isWordPart(sql.charCodeAt(j + 1))) {
         j += 1;
         continue;
       }
@@ -94,6 +101,39 @@ function skipQuoted(sql: string, start: number, quote: number, backslashEscapes:
     j += 1;
   }
   return length;
+}
+
+/**
+ * Index just past a '…' string starting at `start` and the strings that continue it: PostgreSQL (like
+ * the standard) joins string constants separated by whitespace with a newline (`'a'\n'b'` is `'ab'`),
+ * and a continued escape string keeps reading backslashes.
+ */
+function skipString(sql: string, start: number, backslashEscapes: boolean, strict: boolean, join: boolean): number {
+  let end = skipQuoted(sql, start, 39, backslashEscapes, strict);
+  if (!join) return end;
+  for (let next = continuationQuote(sql, end); next !== -1; next = continuationQuote(sql, end)) {
+    end = skipQuoted(sql, next, 39, backslashEscapes, strict);
+  }
+  return end;
+}
+
+/** Index of the quote continuing a string that ended at `end` (over spaces, `--` comments and a newline), or -1. */
+function continuationQuote(sql: string, end: number): number {
+  let j = end;
+  let newline = false;
+  while (j < sql.length) {
+    const code = sql.charCodeAt(j);
+    if (code === 10) newline = true;
+    if (code === 10 || (code < 128 && CHARACTER_CLASS[code] === SPACE)) {
+      j += 1;
+    } else if (code === 45 && sql.charCodeAt(j + 1) === 45) {
+      const lineEnd = sql.indexOf('\n', j);
+      j = lineEnd === -1 ? sql.length : lineEnd;
+    } else {
+      break;
+    }
+  }
+  return newline && sql.charCodeAt(j) === 39 ? j : -1;
 }
 
 /** Index just past a comment starting at `start`, or `start` when none starts there. */
@@ -133,11 +173,16 @@ function isSign(sign: SqlToken | undefined, before: SqlToken | undefined): boole
   );
 }
 
-/** Splits `sql` into tokens; literal values are reduced to a `literal` token without text. */
-export function tokenizeSql(sql: string, options: LexOptions): SqlToken[] {
+/**
+ * Splits `sql` into tokens; literal values are reduced to a `literal` token without text. When
+ * `literalRanges` is given, the start and end index of each literal are appended to it.
+ */
+export function tokenizeSql(sql: string, options: LexOptions, literalRanges?: number[]): SqlToken[] {
   const tokens: SqlToken[] = [];
   const length = sql.length;
   const backslashEscapes = options.backslashEscapesInStrings;
+  const strict = options.strictStandardStrings === true;
+  const join = options.joinContinuedStrings !== false;
   let i = 0;
   let spaceBefore = false;
 
@@ -156,10 +201,14 @@ export function tokenizeSql(sql: string, options: LexOptions): SqlToken[] {
       const next = sql.charCodeAt(j);
       // E'…', B'…', X'…', N'…' and U&'…' are string constants with a prefix.
       if (j - i === 1 && next === 39 && 'eEbBxXnN'.includes(sql[i] as string)) {
-        i = skipQuoted(sql, j, 39, code === 101 || code === 69 || backslashEscapes);
+        const end = skipString(sql, j, code === 101 || code === 69 || backslashEscapes, strict, join);
+        literalRanges?.push(i, end);
+        i = end;
         tokens.push({ type: 'literal', text: '', spaceBefore });
       } else if (j - i === 1 && (code === 117 || code === 85) && next === 38 && sql.charCodeAt(j + 1) === 39) {
-        i = skipQuoted(sql, j + 1, 39, backslashEscapes);
+        const end = skipString(sql, j + 1, backslashEscapes, strict, join);
+        literalRanges?.push(i, end);
+        i = end;
         tokens.push({ type: 'literal', text: '', spaceBefore });
       } else {
         tokens.push({ type: 'word', text: sql.slice(i, j), spaceBefore });
@@ -169,13 +218,16 @@ export function tokenizeSql(sql: string, options: LexOptions): SqlToken[] {
       continue;
     }
     if (kind === DIGIT || (code === 46 && isDigit(sql.charCodeAt(i + 1)))) {
+      const start = i;
       i = skipNumber(sql, i);
       // A sign directly before a number belongs to the literal when nothing it could subtract from precedes it.
       const last = tokens[tokens.length - 1];
       if (!spaceBefore && isSign(last, tokens[tokens.length - 2])) {
         tokens[tokens.length - 1] = { type: 'literal', text: '', spaceBefore: (last as SqlToken).spaceBefore };
+        literalRanges?.push(start - 1, i);
       } else {
         tokens.push({ type: 'literal', text: '', spaceBefore });
+        literalRanges?.push(start, i);
       }
       spaceBefore = false;
       continue;
@@ -199,18 +251,23 @@ export function tokenizeSql(sql: string, options: LexOptions): SqlToken[] {
       continue;
     }
     switch (code) {
-      case 39: // '…' strings
-        i = skipQuoted(sql, i, 39, backslashEscapes);
+      case 39: {
+        // '…' strings
+        const end = skipString(sql, i, backslashEscapes, strict, join);
+        literalRanges?.push(i, end);
+        i = end;
         tokens.push({ type: 'literal', text: '', spaceBefore });
         break;
+      }
       case 34: {
         // "…" identifiers
-        const end = skipQuoted(sql, i, 34, false);
+        const end = skipQuoted(sql, i, 34, !options.doubleQuotedAreIdentifiers && backslashEscapes, strict);
         const text = sql.slice(i, end);
         if (options.doubleQuotedAreIdentifiers || IDENTIFIER_SHAPE.test(text.slice(1, -1))) {
           tokens.push({ type: 'quoted', text, spaceBefore });
         } else {
           tokens.push({ type: 'literal', text: '', spaceBefore });
+          literalRanges?.push(i, end);
         }
         i = end;
         break;
@@ -237,7 +294,9 @@ export function tokenizeSql(sql: string, options: LexOptions): SqlToken[] {
         if (sql.charCodeAt(j) === 36) {
           const delimiter = sql.slice(i, j + 1);
           const close = sql.indexOf(delimiter, j + 1);
-          i = close === -1 ? length : close + delimiter.length;
+          const end = close === -1 ? length : close + delimiter.length;
+          literalRanges?.push(i, end);
+          i = end;
           tokens.push({ type: 'literal', text: '', spaceBefore });
         } else {
           tokens.push({ type: 'punct', text: '$', spaceBefore });
@@ -256,6 +315,57 @@ export function tokenizeSql(sql: string, options: LexOptions): SqlToken[] {
     spaceBefore = false;
   }
   return tokens;
+}
+
+/**
+ * How a statement of unknown dialect may escape quotes inside strings: as the standard says (`'C:\'`
+ * ends after the backslash), with spanlens' reading of `'O\'Brien'`, or with backslash escapes (MySQL,
+ * PostgreSQL with `standard_conforming_strings` off); and whether a string on the next line continues
+ * the one before (PostgreSQL; an escape string's backslashes then carry on) or stands alone (MySQL).
+ * Double-quoted text is a string unless it reads like a name.
+ */
+const READINGS_OF_UNKNOWN_DIALECT: readonly LexOptions[] = [
+  { backslashEscapesInStrings: false, doubleQuotedAreIdentifiers: false, strictStandardStrings: true },
+  { backslashEscapesInStrings: false, doubleQuotedAreIdentifiers: false, strictStandardStrings: true, joinContinuedStrings: false },
+  { backslashEscapesInStrings: false, doubleQuotedAreIdentifiers: false },
+  { backslashEscapesInStrings: true, doubleQuotedAreIdentifiers: false },
+];
+
+/**
+ * Tokens of a statement whose dialect is not known (the parser has not loaded, rejected it, or it is
+ * too long to parse). Where all the readings above find the same literals, every mix of their rules
+ * does too, and their tokens are right. From the first string they read differently, none of them can
+ * be trusted to know where later strings begin and end (a wrong one would show the rest of a string as
+ * code): everything from there to the end of the statement is one literal.
+ */
+export function tokenizeSqlOfUnknownDialect(sql: string): SqlToken[] {
+  const [first, ...others] = READINGS_OF_UNKNOWN_DIALECT as [LexOptions, ...LexOptions[]];
+  // Without a backslash, the readings find the same strings (joining continued ones only hides the space between).
+  if (!sql.includes('\\')) return tokenizeSql(sql, first);
+  const firstRanges: number[] = [];
+  const tokens = tokenizeSql(sql, first, firstRanges);
+  let cut = Infinity;
+  for (const reading of others) {
+    const ranges: number[] = [];
+    tokenizeSql(sql, reading, ranges);
+    cut = Math.min(cut, firstDisagreement(firstRanges, ranges));
+  }
+  if (cut === Infinity) return tokens;
+  const result = tokenizeSql(sql.slice(0, cut), first);
+  result.push({ type: 'literal', text: '', spaceBefore: cut > 0 && isSpace(sql.charCodeAt(cut - 1)) });
+  return result;
+}
+
+function isSpace(code: number): boolean {
+  return code < 128 && CHARACTER_CLASS[code] === SPACE;
+}
+
+/** Index in the text of the first literal two readings' start/end lists disagree on; Infinity if none. */
+function firstDisagreement(a: readonly number[], b: readonly number[]): number {
+  let k = 0;
+  while (k < a.length && k < b.length && a[k] === b[k] && a[k + 1] === b[k + 1]) k += 2;
+  if (k >= a.length && k >= b.length) return Infinity;
+  return Math.min(a[k] ?? Infinity, b[k] ?? Infinity);
 }
 
 function skipNumber(sql: string, start: number): number {

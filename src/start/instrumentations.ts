@@ -17,7 +17,7 @@ export interface InstrumentationHooks {
   onServerResponse: (response: ServerResponse) => void;
 }
 
-type Factory = (hooks: InstrumentationHooks) => Instrumentation;
+type Factory = (hooks: InstrumentationHooks, config: SpanlensConfig) => Instrumentation;
 
 /** Each instrumentation by its short name (as in `OTEL_NODE_ENABLED_INSTRUMENTATIONS`), loaded only when enabled. */
 const FACTORIES: Record<string, Factory> = {
@@ -47,9 +47,9 @@ const FACTORIES: Record<string, Factory> = {
   },
   // Fastify's own, maintained instrumentation (`@fastify/otel`), loaded when the app creates a Fastify instance.
   fastify: () => new LazyFastifyInstrumentation(),
-  keyv: () => {
+  keyv: (_hooks, config) => {
     const { KeyvInstrumentation } = require('../../instrumentations/keyv/index.js') as typeof import('../../instrumentations/keyv/index.js');
-    return new KeyvInstrumentation();
+    return new KeyvInstrumentation({ keyPatterns: config.cacheKeyPatterns });
   },
 };
 
@@ -70,7 +70,7 @@ export function createInstrumentations(config: SpanlensConfig, hooks: Instrument
   const instrumentations: Instrumentation[] = [];
   for (const name of enabled) {
     try {
-      instrumentations.push(FACTORIES[name]!(hooks));
+      instrumentations.push(FACTORIES[name]!(hooks, config));
     } catch (error) {
       diag.warn(`spanlens: instrumentation "${name}" could not be loaded; continuing without it: ${String(error)}`);
     }

@@ -91,6 +91,7 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
     routeLabels,
     fingerprinter,
     nPlusOneDetector,
+    dbQueryText: config.dbQueryText,
   });
   const statisticsStore = new StatisticsStore({ service: serviceNameOf(config), maxRoutes: config.maxRoutes });
   requestStatistics.onRequestEnd((summary) => statisticsStore.record(summary));

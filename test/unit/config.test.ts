@@ -102,6 +102,46 @@ describe('readConfig', () => {
     expect(config).toEqual(readConfig({}));
   });
 
+  it('exports sanitized query text and learns cache key structure unless told otherwise', () => {
+    expect(readConfig({})).toMatchObject({ dbQueryText: 'sanitized', cacheKeyPatterns: [] });
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads SPANLENS_DB_QUERY_TEXT and SPANLENS_CACHE_KEY_PATTERNS', () => {
+    expect(readConfig({ SPANLENS_DB_QUERY_TEXT: 'RAW' }).dbQueryText).toBe('raw');
+    expect(readConfig({ SPANLENS_DB_QUERY_TEXT: 'off' }).dbQueryText).toBe('off');
+    expect(readConfig({ SPANLENS_CACHE_KEY_PATTERNS: ' session:{name}, user:{id}:settings ,' }).cacheKeyPatterns).toEqual([
+      'session:{name}',
+      'user:{id}:settings',
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('rejects SPANLENS_DB_QUERY_TEXT=hashed with one warning naming it and the default sanitized', () => {
+    expect(readConfig({ SPANLENS_DB_QUERY_TEXT: 'hashed' }).dbQueryText).toBe('sanitized');
+    expect(warnings).toEqual([expect.stringContaining('SPANLENS_DB_QUERY_TEXT="hashed" is not valid')]);
+    expect(warnings[0]).toContain('using the default sanitized');
+  });
+
+  it.each([
+    ['user:{id', 'an unclosed {'],
+    ['user:{}:settings', 'an empty {}'],
+    ['{a}{b}', 'two placeholders with nothing between them'],
+  ])('drops the SPANLENS_CACHE_KEY_PATTERNS entry %s (%s) with one warning, keeping the others', (entry) => {
+    const config = readConfig({ SPANLENS_CACHE_KEY_PATTERNS: `session:{name},${entry}` });
+    expect(config.cacheKeyPatterns).toEqual(['session:{name}']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`SPANLENS_CACHE_KEY_PATTERNS entry ${JSON.stringify(entry)} is not valid`);
+    expect(warnings[0]).toContain('learned key structure');
+  });
+
+  it('checks the options dbQueryText and cacheKeyPatterns given in code as their variables', () => {
+    const config = readConfig({}, { dbQueryText: 'everything' as never, cacheKeyPatterns: ['ok:{id}', 'bad:{'] });
+    expect(config.dbQueryText).toBe('sanitized');
+    expect(config.cacheKeyPatterns).toEqual(['ok:{id}']);
+    expect(warnings).toHaveLength(2);
+  });
+
   it('lets options given in code win over variables', () => {
     const config = readConfig({ SPANLENS_SLOW_QUERY_MS: '50', SPANLENS_MAX_ROUTES: '20' }, { slowQueryThresholdMs: 75 });
     expect(config.slowQueryThresholdMs).toBe(75);

@@ -1,4 +1,4 @@
-import { type Context, ROOT_CONTEXT, SpanKind, type Tracer, context, trace } from '@opentelemetry/api';
+import { type Context, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
@@ -10,6 +10,7 @@ import {
 import { MAX_DETECTION_SPANS_IN_FLIGHT, RequestStatisticsProcessor } from '../../src/processors/request-statistics-processor';
 import { MAX_DETECTION_SPANS_PER_REQUEST } from '../../src/processors/request-state';
 import type { RequestSummary } from '../../src/processors/request-summary';
+import type { DbQueryTextMode } from '../../src/config/config';
 
 const SLOW_QUERY_MS = 50;
 
@@ -20,7 +21,7 @@ interface Harness {
   summaries: RequestSummary[];
 }
 
-function harness(options: { maxInFlightRequests?: number; maxRoutes?: number } = {}): Harness {
+function harness(options: { maxInFlightRequests?: number; maxRoutes?: number; dbQueryText?: DbQueryTextMode } = {}): Harness {
   const exporter = new InMemorySpanExporter();
   const processor = new RequestStatisticsProcessor({
     slowQueryThresholdMs: SLOW_QUERY_MS,
@@ -28,6 +29,7 @@ function harness(options: { maxInFlightRequests?: number; maxRoutes?: number } =
     maxRoutes: options.maxRoutes ?? 10,
     meterProvider: new MeterProvider(),
     ...(options.maxInFlightRequests === undefined ? {} : { maxInFlightRequests: options.maxInFlightRequests }),
+    ...(options.dbQueryText === undefined ? {} : { dbQueryText: options.dbQueryText }),
   });
   const provider = new TracerProvider({ spanProcessors: [processor, new SimpleSpanProcessor({ exporter })] });
   const summaries: RequestSummary[] = [];
@@ -322,5 +324,62 @@ describe('RequestStatisticsProcessor', () => {
     expect(String(event?.attributes?.['spanlens.db.query'])).not.toMatch(/= \d/);
     expect(String(event?.attributes?.['spanlens.n_plus_one.suggestion'])).toContain('ANY($1)');
     expect(summaries[0]?.nPlusOne).toHaveLength(1);
+  });
+
+  describe('the query text it exports', () => {
+    const statement = "SELECT pg_sleep(0.25), 'bob@example.com' AS email, 4217 AS id";
+
+    function exportedQuery(dbQueryText?: DbQueryTextMode): ReadableSpan {
+      const { tracer, exporter } = harness(dbQueryText === undefined ? {} : { dbQueryText });
+      const root = serverSpan(tracer, '/report');
+      query(tracer, trace.setSpan(ROOT_CONTEXT, root), statement);
+      root.end();
+      return exported(exporter, 'pg.query:SELECT test')[0]!;
+    }
+
+    it('replaces literals with placeholders in db.query.text by default', () => {
+      const span = exportedQuery();
+      expect(span.attributes['db.query.text']).toBe('SELECT pg_sleep($1), $2 AS email, $3 AS id');
+      expect(JSON.stringify(span.attributes)).not.toContain('bob@example.com');
+      expect(JSON.stringify(span.attributes)).not.toContain('4217');
+    });
+
+    it('keeps the statement as the driver gave it with raw', () => {
+      expect(exportedQuery('raw').attributes['db.query.text']).toBe(statement);
+    });
+
+    it('removes db.query.text with off, and still fingerprints the statement', () => {
+      const span = exportedQuery('off');
+      expect(span.attributes).not.toHaveProperty(['db.query.text']);
+      expect(span.attributes['spanlens.db.fingerprint']).toEqual(expect.any(String));
+      expect(span.attributes['db.query.summary']).toBe('SELECT');
+    });
+
+    it("takes the values PostgreSQL quotes out of the failed statement's error message and exception", () => {
+      const { tracer, exporter } = harness();
+      const span = tracer.startSpan('pg.query', {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system.name': 'postgresql', 'db.query.text': "SELECT id FROM users WHERE id = 'alice.smith'" },
+      });
+      const error = new Error('invalid input syntax for type integer: "alice.smith"');
+      span.recordException(error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      span.end();
+
+      const [failed] = exported(exporter, 'pg.query');
+      expect(JSON.stringify([failed!.status, failed!.events, failed!.attributes])).not.toContain('alice');
+      expect(failed!.status.message).toBe('invalid input syntax for type integer: "…"');
+      expect(failed!.events[0]!.attributes!['exception.message']).toBe('invalid input syntax for type integer: "…"');
+    });
+
+    it('sanitizes the older db.statement attribute too', () => {
+      const { tracer, exporter } = harness();
+      const span = tracer.startSpan('pg.query', {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system': 'postgresql', 'db.statement': "SELECT * FROM users WHERE email = 'eve@example.com'" },
+      });
+      span.end();
+      expect(exported(exporter, 'pg.query')[0]!.attributes['db.statement']).toBe('SELECT * FROM users WHERE email = $1');
+    });
   });
 });

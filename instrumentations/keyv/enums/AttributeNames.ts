@@ -7,4 +7,6 @@ export enum AttributeNames {
   CACHE_NAMESPACE = 'spanlens.cache.namespace',
   CACHE_STORE = 'spanlens.cache.store',
   CACHE_KEY_PATTERN = 'spanlens.cache.key_pattern',
+  /** `primary` or `secondary`: an operation of one store of a layered `cacheable`, counted by the operation above it. */
+  CACHE_LAYER = 'spanlens.cache.layer',
 }

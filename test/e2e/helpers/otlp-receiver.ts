@@ -37,6 +37,8 @@ function flatten(attributes: OtlpKeyValue[] | undefined): Record<string, Attribu
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   readonly protobufExports: number[] = [];
+  /** Each `http/json` export as it arrived: resource, scopes, statuses, everything. */
+  readonly jsonExports: string[] = [];
   private readonly server: Server;
 
   constructor() {
@@ -65,6 +67,7 @@ export class OtlpReceiver {
   clear(): void {
     this.spans.length = 0;
     this.protobufExports.length = 0;
+    this.jsonExports.length = 0;
   }
 
   /** Waits until `predicate` holds for the spans received so far. */
@@ -82,6 +85,7 @@ export class OtlpReceiver {
       this.protobufExports.push(body.length);
       return;
     }
+    this.jsonExports.push(body.toString('utf8'));
     const payload = JSON.parse(body.toString('utf8')) as {
       resourceSpans?: Array<{
         resource?: { attributes?: OtlpKeyValue[] };

@@ -41,7 +41,7 @@ beforeAll(() => {
   workDir = mkdtempSync(path.join(os.tmpdir(), 'spanlens-keyv-'));
   writeFileSync(path.join(workDir, 'package.json'), JSON.stringify({ type: 'module' }));
   transpileDirectory(path.join(ROOT, 'instrumentations/keyv'), path.join(workDir, 'instrumentations/keyv'));
-  for (const file of ['version', 'id-patterns', 'truncate']) transpile(path.join(ROOT, `src/${file}.ts`), path.join(workDir, `src/${file}.js`));
+  for (const file of ['version', 'id-patterns', 'truncate', 'quoted-text']) transpile(path.join(ROOT, `src/${file}.ts`), path.join(workDir, `src/${file}.js`));
   for (const name of ['tracing.mjs', 'register.mjs']) cpSync(path.join(FIXTURES, name), path.join(workDir, name));
   mkdirSync(path.join(workDir, 'node_modules'));
   // Symlinks resolve to the project's own copies, so there is one @opentelemetry/api and one hook module.

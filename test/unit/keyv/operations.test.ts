@@ -149,14 +149,14 @@ describe.each(KEYV_VERSIONS)('$label', ({ alias, major, version }) => {
         'spanlens.cache.misses': 2,
         'spanlens.cache.key_pattern': 'product:{id}',
       });
-      expect(span.attributes).not.toHaveProperty('spanlens.cache.hit');
+      expect(span.attributes).not.toHaveProperty(['spanlens.cache.hit']);
     });
 
     it('counts an empty getMany as zero hits and zero misses, without a key pattern', async () => {
       await new Keyv().getMany([]);
       const span = only(harness.spans(), 'keyv.getMany');
       expect(span.attributes).toMatchObject({ 'spanlens.cache.hits': 0, 'spanlens.cache.misses': 0 });
-      expect(span.attributes).not.toHaveProperty('spanlens.cache.key_pattern');
+      expect(span.attributes).not.toHaveProperty(['spanlens.cache.key_pattern']);
     });
 
     it('traces a get of several keys once, as the getMany keyv turns it into', async () => {
@@ -237,8 +237,8 @@ describe.each(KEYV_VERSIONS)('$label', ({ alias, major, version }) => {
       ]);
       for (const span of spans) {
         expect(span.kind).toBe(SpanKind.CLIENT);
-        expect(span.attributes).not.toHaveProperty('spanlens.cache.hit');
-        expect(span.attributes).not.toHaveProperty('db.system.name');
+        expect(span.attributes).not.toHaveProperty(['spanlens.cache.hit']);
+        expect(span.attributes).not.toHaveProperty(['db.system.name']);
         expect(span.attributes['spanlens.cache.store']).toBe('memory');
       }
     });
@@ -320,7 +320,7 @@ describe.each(KEYV_VERSIONS)('$label', ({ alias, major, version }) => {
       const span = only(harness.spans(), 'keyv.has');
       expect(span.status.code).toBe(SpanStatusCode.ERROR);
       expect(span.events.filter((event) => event.name === 'exception')).toHaveLength(1);
-      expect(span.attributes).not.toHaveProperty('spanlens.cache.hit');
+      expect(span.attributes).not.toHaveProperty(['spanlens.cache.hit']);
     });
 
     if (major === 6) {

@@ -1,39 +1,5 @@
 import { runInNewContext } from 'node:vm';
-import {
-  MAX_KEY_PATTERN_LENGTH,
-  firstKeyOf,
-  keyPattern,
-  recordableError,
-  resultInfo,
-  storeNameOf,
-} from '../../../instrumentations/keyv/utils';
-
-describe('keyPattern', () => {
-  it.each([
-    ['user:42:settings', 'user:{id}:settings'],
-    ['order:7:line:12', 'order:{id}:line:{id}'],
-    ['session:3f2b8c1e-9d4a-4b7e-8f00-1a2b3c4d5e6f', 'session:{id}'],
-    ['session:3F2B8C1E-9D4A-4B7E-8F00-1A2B3C4D5E6F:flags', 'session:{id}:flags'],
-    ['doc:507f1f77bcf86cd799439011', 'doc:{id}'],
-    ['etag:deadbeef42', 'etag:{id}'],
-    ['token:V1StGXR8Z5jdHi6BmyTq', 'token:{id}'],
-    ['homepage', 'homepage'],
-    ['feature:cafebabe', 'feature:cafebabe'],
-    ['', ''],
-  ])('turns %j into %j', (key, pattern) => {
-    expect(keyPattern(key)).toBe(pattern);
-  });
-
-  it('keeps hex-looking words without a digit, which are names rather than ids', () => {
-    expect(keyPattern('cache:facade:decade')).toBe('cache:facade:decade');
-  });
-
-  it(`cuts a pattern longer than ${MAX_KEY_PATTERN_LENGTH} characters and marks the cut`, () => {
-    const pattern = keyPattern(`report:${'section:'.repeat(40)}42`);
-    expect(pattern).toHaveLength(MAX_KEY_PATTERN_LENGTH);
-    expect(pattern.endsWith('…')).toBe(true);
-  });
-});
+import { firstKeyOf, recordableError, resultInfo, storeNameOf } from '../../../instrumentations/keyv/utils';
 
 describe('firstKeyOf', () => {
   it('takes the key of single-key operations and the first key of batches', () => {

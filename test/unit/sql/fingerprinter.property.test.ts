@@ -98,3 +98,64 @@ describe('fingerprinting, for any input', () => {
     );
   });
 });
+
+describe('the fallback for statements the parser rejects or never sees', () => {
+  /** Text no code fragment below contains: if it shows in the output, a literal survived. */
+  const marker = fc.stringMatching(/^[a-z]{4,8}$/).map((s) => `zq${s}`);
+  const contentChar = fc.constantFrom('a', 'b', ' ', "'", '\\', '"', '-', '/', '*', '$', '@', '.', ';', '\n', '(', 'E', '1');
+  const content = fc
+    .tuple(fc.array(contentChar, { maxLength: 6 }), marker, fc.array(contentChar, { maxLength: 6 }))
+    .map(([before, secret, after]) => ({ text: before.join('') + secret + after.join(''), secret }));
+
+  /** A literal written the way one dialect or another would escape it. */
+  const literal = fc.oneof(
+    // standard SQL: quotes doubled, backslashes as they are ('C:\')
+    content.map(({ text, secret }) => ({ sql: `'${text.replaceAll("'", "''")}'`, secret })),
+    // MySQL, or PostgreSQL with standard_conforming_strings off: backslash escapes
+    content.map(({ text, secret }) => ({ sql: `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`, secret })),
+    // PostgreSQL escape strings
+    content.map(({ text, secret }) => ({ sql: `E'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`, secret })),
+    // dollar quoting
+    content
+      .filter(({ text }) => !text.includes('$'))
+      .map(({ text, secret }) => ({ sql: `$body$${text}$body$`, secret })),
+    // MySQL double-quoted strings (one that reads like a name would be taken for an identifier); in a
+    // statement PostgreSQL accepts, they are quoted identifiers
+    content.map(({ text, secret }) => ({
+      sql: `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')} "`,
+      secret,
+      identifierToPostgres: true,
+    })),
+    // numbers
+    fc.integer({ min: 10_000_000, max: 99_999_999 }).map((n) => ({ sql: `${n}`, secret: `${n}` })),
+  );
+  const code = fc.constantFrom('SELECT id FROM t WHERE', 'a =', 'AND b <>', ', c IN (', ')', 'OR', 'LIMT', 'LIKE', '||', ' -- note\n', '/* note */', ';');
+
+  const separator = fc.constantFrom(' ', '\n', ' -- note\n ');
+  const statement = fc.array(
+    fc.tuple(fc.oneof(code.map((sql) => ({ sql, secret: undefined })), literal), separator).map(([piece, after]) => ({
+      ...piece,
+      sql: piece.sql + after,
+    })),
+    { minLength: 1, maxLength: 12 },
+  );
+
+  it('writes none of the literals of any statement into the normalized text, summary or suggestion', async () => {
+    const parsing = new SqlFingerprinter();
+    await parsing.load();
+    fc.assert(
+      fc.property(statement, (pieces) => {
+        const sql = `SELECT ${pieces.map((piece) => piece.sql).join('')}`;
+        for (const subject of [parsing, new SqlFingerprinter()]) {
+          const analysis = subject.analyze(sql);
+          const output = JSON.stringify([analysis.normalized, analysis.summary, analysis.suggestion, analysis.tables]);
+          const identifiers = analysis.parsed ? pieces.filter((piece) => 'identifierToPostgres' in piece).map((piece) => piece.secret) : [];
+          for (const { secret } of pieces) {
+            if (secret !== undefined && !identifiers.includes(secret)) expect(output).not.toContain(secret);
+          }
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

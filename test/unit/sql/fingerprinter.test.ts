@@ -230,7 +230,9 @@ describe('SqlFingerprinter', () => {
     await fingerprinter.load();
     const analysis = fingerprinter.analyze("SELECT * FROM `users` WHERE name = 'O\\'Brien' LIMIT 1");
     expect(analysis.parsed).toBe(false);
-    expect(analysis.normalized).toBe('SELECT * FROM `users` WHERE name = $1 LIMIT $2');
+    // Read as the standard says, the string ends after the backslash and a second one runs to the end:
+    // what any reading takes for a literal is hidden, LIMIT 1 included.
+    expect(analysis.normalized).toBe('SELECT * FROM `users` WHERE name = $1');
     expect(analysis.normalized).not.toContain('Brien');
     expect(analysis.summary).toBe('SELECT users');
   });
@@ -260,5 +262,44 @@ describe('SqlFingerprinter', () => {
     expect(analysis.parsed).toBe(false);
     expect(fingerprinter.parserLoaded).toBe(false);
     expect(fingerprinter.loadError).toBeInstanceOf(WebAssembly.RuntimeError);
+  });
+});
+
+describe('a statement PostgreSQL rejects', () => {
+  let fingerprinter: SqlFingerprinter;
+  beforeAll(async () => {
+    fingerprinter = new SqlFingerprinter();
+    await fingerprinter.load();
+  });
+
+  it('keeps no literal, whichever way its strings escape quotes', () => {
+    // Read with backslash escapes, 'C:\' would run on to the next quote and leave the e-mail outside any string.
+    const analysis = fingerprinter.analyze("SELECT id FROM files WHERE path = 'C:\\' AND email = 'bob@example.com' LIMT 1");
+    expect(analysis.parsed).toBe(false);
+    expect(analysis.normalized).not.toContain('bob@example.com');
+    expect(analysis.normalized).not.toContain('C:');
+    // Where the readings disagree, everything any of them takes for a string is hidden.
+    expect(analysis.normalized).toBe('SELECT id FROM files WHERE path = $1');
+  });
+
+  it('shows no reading of a backslash that would leave a literal outside a string, even where PostgreSQL accepts the statement', () => {
+    // PostgreSQL reads 'C:\' then AS path; with backslash escapes the string runs on to the e-mail.
+    const analysis = fingerprinter.analyze("SELECT 'C:\\'AS path, 'carol@example.org' AS email");
+    expect(analysis.parsed).toBe(true);
+    expect(analysis.summary).toBe('SELECT');
+    expect(analysis.normalized).toBe('SELECT $1');
+  });
+
+  it('reads a string continued on the next line as one, keeping an escape string\'s backslashes', () => {
+    const analysis = fingerprinter.analyze("SELECT E'first'\n'\\'dave@example.net' AS note");
+    expect(analysis.parsed).toBe(true);
+    expect(analysis.normalized).not.toContain('dave');
+  });
+
+  it('keeps no literal written with backslash escapes either', () => {
+    const analysis = fingerprinter.analyze("SELECT id FROM notes WHERE body = 'it\\' s a secret' LIMT 1");
+    expect(analysis.parsed).toBe(false);
+    expect(analysis.normalized).not.toContain('secret');
+    expect(analysis.normalized).toMatch(/^SELECT id FROM notes WHERE body = \$1/);
   });
 });

@@ -24,6 +24,7 @@ describe('the SQL lexer', () => {
     ['SELECT a /* one /* nested */ comment */ FROM t -- trailing', 'SELECT a FROM t'],
     ['SELECT a\n\n   FROM\tt;', 'SELECT a FROM t'],
     ["WHERE a = 'unterminated AND b = 2", 'WHERE a = $1'],
+    ["WHERE a = 'con'\n  'tinued' AND b = 'x' 'y'", 'WHERE a = $1 AND b = $2 $3'],
   ])('normalizes %s', (sql, expected) => {
     expect(normalize(sql)).toBe(expected);
   });
