@@ -15,6 +15,7 @@ import { createInstrumentations } from './instrumentations.js';
 import { createMetricReaders } from './metric-readers.js';
 import { MetricsServer, type RouteHandler } from './metrics-server.js';
 import { ResponseHeaders } from './response-headers.js';
+import { createResourceDetectors } from './resource-detectors.js';
 import { createSampler } from './sampler.js';
 import { createExportingSpanProcessors } from './trace-exporters.js';
 
@@ -122,6 +123,7 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
   if (config.logLevelConfigured) diag.disable();
   const sdk = new NodeSDK({
     ...(config.serviceName === undefined ? {} : { serviceName: config.serviceName }),
+    resourceDetectors: createResourceDetectors(config.resourceDetectors),
     spanProcessors,
     sampler: createSampler(config),
     metricReaders: readers,

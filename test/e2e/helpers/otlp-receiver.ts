@@ -47,16 +47,28 @@ export interface ReceivedMetricExport {
   metrics: ReceivedMetric[];
 }
 
+interface OtlpAnyValue {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+  arrayValue?: { values?: OtlpAnyValue[] };
+}
+
 interface OtlpKeyValue {
   key: string;
-  value: { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
+  value: OtlpAnyValue;
+}
+
+/** A plain value; an array (such as `process.command_args`) becomes the JSON text of its items. */
+function plain(value: OtlpAnyValue): AttributeValue {
+  if (value.arrayValue !== undefined) return JSON.stringify((value.arrayValue.values ?? []).map(plain));
+  return value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.doubleValue ?? value.boolValue;
 }
 
 function flatten(attributes: OtlpKeyValue[] | undefined): Record<string, AttributeValue> {
   const result: Record<string, AttributeValue> = {};
-  for (const { key, value } of attributes ?? []) {
-    result[key] = value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.doubleValue ?? value.boolValue;
-  }
+  for (const { key, value } of attributes ?? []) result[key] = plain(value);
   return result;
 }
 
