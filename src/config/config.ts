@@ -30,6 +30,20 @@ export interface SpanlensConfig {
   /** OTLP trace protocol: `http/protobuf`, `http/json` or `grpc`. */
   otlpTracesProtocol: string;
   otlpMetricsProtocol: string;
+  /**
+   * The endpoint the OTLP trace exporter gets in place of an invalid `OTEL_EXPORTER_OTLP_*ENDPOINT`
+   * (which the gRPC exporter would throw on); undefined lets the exporter read the variables itself.
+   */
+  otlpTracesUrl: string | undefined;
+  otlpMetricsUrl: string | undefined;
+  /** `OTEL_METRIC_EXPORT_INTERVAL` / `_TIMEOUT`: the periodic (OTLP, console) metric readers' timing. */
+  metricExportIntervalMs: number;
+  metricExportTimeoutMs: number;
+  /**
+   * `OTEL_NODE_RESOURCE_DETECTORS` (`env`, `host`, `os`, `process`, `serviceinstance`, `all`, `none`);
+   * undefined: spanlens' default, the standard detectors without the attributes that must be opted in to.
+   */
+  resourceDetectors: string[] | undefined;
   metricsHost: string;
   metricsPort: number;
   /** `OTEL_TRACES_SAMPLER` and its argument; undefined means the SDK default (parent-based, always on). */
@@ -68,7 +82,12 @@ export const DEFAULTS = {
   otlpProtocol: 'http/protobuf',
   metricsHost: '127.0.0.1',
   metricsPort: 9464,
+  metricExportIntervalMs: 60_000,
+  metricExportTimeoutMs: 30_000,
 };
+
+/** The names `OTEL_NODE_RESOURCE_DETECTORS` knows, as NodeSDK 0.301 reads them. */
+export const RESOURCE_DETECTOR_NAMES = ['env', 'host', 'os', 'process', 'serviceinstance', 'all', 'none'] as const;
 
 const TRACES_SAMPLERS = [
   'always_on',
@@ -87,24 +106,39 @@ type Env = Record<string, string | undefined>;
  */
 export function readConfig(env: Env = process.env, options: SpanlensOptions = {}): SpanlensConfig {
   const read = new EnvReader(env);
+  const tracesExporters = read.list('OTEL_TRACES_EXPORTER') ?? [DEFAULTS.tracesExporter];
+  const metricsExporters = read.list('OTEL_METRICS_EXPORTER') ?? [DEFAULTS.metricsExporter];
+  const otlpTracesProtocol =
+    read.string('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? read.string('OTEL_EXPORTER_OTLP_PROTOCOL') ?? DEFAULTS.otlpProtocol;
+  const otlpMetricsProtocol =
+    read.string('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL') ?? read.string('OTEL_EXPORTER_OTLP_PROTOCOL') ?? DEFAULTS.otlpProtocol;
+  const logsExporters = read.list('OTEL_LOGS_EXPORTER');
+  const logsProtocol = read.string('OTEL_EXPORTER_OTLP_LOGS_PROTOCOL') ?? read.string('OTEL_EXPORTER_OTLP_PROTOCOL') ?? DEFAULTS.otlpProtocol;
+  // NodeSDK builds the logs exporter itself: an endpoint the gRPC exporter would throw on cannot be
+  // replaced there (the HTTP ones fall back to the default themselves).
+  const logsGrpc = logsProtocol === 'grpc';
+  const logsExportable = !logsExporters?.includes('otlp') || read.otlpUrl('logs', logsProtocol, !logsGrpc) === undefined || !logsGrpc;
   const fromEnv: SpanlensConfig = {
     serviceName: read.string('OTEL_SERVICE_NAME') ?? read.resourceAttribute('service.name'),
     slowQueryThresholdMs: read.number('SPANLENS_SLOW_QUERY_MS', DEFAULTS.slowQueryThresholdMs, 0),
     slowRequestThresholdMs: read.number('SPANLENS_SLOW_REQUEST_MS', DEFAULTS.slowRequestThresholdMs, 0),
     nPlusOneMinRepeats: read.integer('SPANLENS_N_PLUS_ONE_MIN_REPEATS', DEFAULTS.nPlusOneMinRepeats, 2),
     nPlusOneMinDurationMs: read.number('SPANLENS_N_PLUS_ONE_MIN_DURATION_MS', DEFAULTS.nPlusOneMinDurationMs, 0),
-    nPlusOneIgnore: read.list('SPANLENS_N_PLUS_ONE_IGNORE') ?? [],
+    nPlusOneIgnore: read.patternList('SPANLENS_N_PLUS_ONE_IGNORE'),
     responseHeaders: read.oneOf('SPANLENS_RESPONSE_HEADERS', ['off', 'server-timing', 'all'], DEFAULTS.responseHeaders),
     maxRoutes: read.integer('SPANLENS_MAX_ROUTES', DEFAULTS.maxRoutes, 1),
     recordAll: read.boolean('SPANLENS_RECORD_ALL', DEFAULTS.recordAll),
     dbQueryText: read.oneOf('SPANLENS_DB_QUERY_TEXT', DB_QUERY_TEXT_MODES, DEFAULTS.dbQueryText),
     cacheKeyPatterns: validCacheKeyPatterns('SPANLENS_CACHE_KEY_PATTERNS entry', read.list('SPANLENS_CACHE_KEY_PATTERNS') ?? []),
-    tracesExporters: read.list('OTEL_TRACES_EXPORTER') ?? [DEFAULTS.tracesExporter],
-    metricsExporters: read.list('OTEL_METRICS_EXPORTER') ?? [DEFAULTS.metricsExporter],
-    otlpTracesProtocol:
-      read.string('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? read.string('OTEL_EXPORTER_OTLP_PROTOCOL') ?? DEFAULTS.otlpProtocol,
-    otlpMetricsProtocol:
-      read.string('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL') ?? read.string('OTEL_EXPORTER_OTLP_PROTOCOL') ?? DEFAULTS.otlpProtocol,
+    tracesExporters,
+    metricsExporters,
+    otlpTracesProtocol,
+    otlpMetricsProtocol,
+    otlpTracesUrl: tracesExporters.includes('otlp') ? read.otlpUrl('traces', otlpTracesProtocol) : undefined,
+    otlpMetricsUrl: metricsExporters.includes('otlp') ? read.otlpUrl('metrics', otlpMetricsProtocol) : undefined,
+    metricExportIntervalMs: read.number('OTEL_METRIC_EXPORT_INTERVAL', DEFAULTS.metricExportIntervalMs, 1),
+    metricExportTimeoutMs: read.number('OTEL_METRIC_EXPORT_TIMEOUT', DEFAULTS.metricExportTimeoutMs, 1),
+    resourceDetectors: read.knownList('OTEL_NODE_RESOURCE_DETECTORS', RESOURCE_DETECTOR_NAMES),
     metricsHost: read.string('OTEL_EXPORTER_PROMETHEUS_HOST') ?? DEFAULTS.metricsHost,
     metricsPort: read.integer('OTEL_EXPORTER_PROMETHEUS_PORT', DEFAULTS.metricsPort, 0, 65535),
     tracesSampler: read.oneOf('OTEL_TRACES_SAMPLER', TRACES_SAMPLERS, undefined),
@@ -117,7 +151,7 @@ export function readConfig(env: Env = process.env, options: SpanlensOptions = {}
     },
     enabledInstrumentations: read.list('OTEL_NODE_ENABLED_INSTRUMENTATIONS'),
     disabledInstrumentations: read.list('OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [],
-    logsExporterConfigured: read.string('OTEL_LOGS_EXPORTER') !== undefined,
+    logsExporterConfigured: logsExporters !== undefined && logsExportable,
     logLevelConfigured: read.string('OTEL_LOG_LEVEL') !== undefined,
     sdkDisabled: read.boolean('OTEL_SDK_DISABLED', false),
   };
@@ -133,6 +167,16 @@ export function readConfig(env: Env = process.env, options: SpanlensOptions = {}
       diag.warn(`spanlens: option ${key}=${describe(value)} is not valid (expected ${problem}); using ${describe(used)}`);
     }
   }
+  if (config.metricExportTimeoutMs > config.metricExportIntervalMs) {
+    // A reader cannot wait longer for an export than the time between two of them (NodeSDK clamps too).
+    if (env['OTEL_METRIC_EXPORT_TIMEOUT'] !== undefined || options.metricExportTimeoutMs !== undefined) {
+      diag.warn(
+        `spanlens: OTEL_METRIC_EXPORT_TIMEOUT (${config.metricExportTimeoutMs}) is longer than OTEL_METRIC_EXPORT_INTERVAL ` +
+          `(${config.metricExportIntervalMs}); using the interval`,
+      );
+    }
+    config.metricExportTimeoutMs = config.metricExportIntervalMs;
+  }
   return config;
 }
 
@@ -145,6 +189,8 @@ const NUMBER_OPTIONS: Partial<Record<keyof SpanlensOptions, { min: number; max: 
   maxRoutes: { min: 1, max: Number.MAX_SAFE_INTEGER, integer: true },
   metricsPort: { min: 0, max: 65535, integer: true },
   tracesSamplerArg: { min: 0, max: 1, integer: false },
+  metricExportIntervalMs: { min: 1, max: Number.MAX_SAFE_INTEGER, integer: false },
+  metricExportTimeoutMs: { min: 1, max: Number.MAX_SAFE_INTEGER, integer: false },
 };
 
 /** A value as a warning shows it; never throws (JSON.stringify does on a BigInt or a cycle). */
@@ -187,6 +233,13 @@ function optionProblem(key: keyof SpanlensOptions, value: unknown): string | und
     case 'otlpTracesProtocol':
     case 'otlpMetricsProtocol':
       return OTLP_PROTOCOLS.includes(value as string) ? undefined : `one of ${OTLP_PROTOCOLS.join(', ')}`;
+    case 'resourceDetectors':
+      return Array.isArray(value) && value.every((item) => (RESOURCE_DETECTOR_NAMES as readonly unknown[]).includes(item))
+        ? undefined
+        : `a list of ${RESOURCE_DETECTOR_NAMES.join(', ')}`;
+    case 'otlpTracesUrl':
+    case 'otlpMetricsUrl':
+      return typeof value === 'string' && isUrl(value) ? undefined : 'a URL';
     case 'nPlusOneIgnore':
     case 'cacheKeyPatterns':
     case 'tracesExporters':
@@ -210,8 +263,22 @@ function validCacheKeyPatterns(source: string, patterns: readonly string[]): str
   });
 }
 
+function isUrl(value: string): boolean {
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where the OTLP exporters send by default, per protocol and signal (the specification's defaults). */
+const OTLP_DEFAULT_ENDPOINTS = { grpc: 'http://localhost:4317', http: 'http://localhost:4318' };
+
 /** Parses variables; each rejected value produces exactly one warning. */
 class EnvReader {
+  private readonly warned = new Set<string>();
+
   constructor(private readonly env: Env) {}
 
   string(name: string): string | undefined {
@@ -238,6 +305,65 @@ class EnvReader {
     if (value === undefined) return undefined;
     const items = value.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
     return items.length > 0 ? [...new Set(items)] : undefined;
+  }
+
+  /** A comma list of names from `known`; an unknown one is skipped with a warning, as NodeSDK does. */
+  knownList(name: string, known: readonly string[]): string[] | undefined {
+    const items = this.list(name)?.map((item) => item.toLowerCase());
+    if (items === undefined) return undefined;
+    for (const item of items.filter((candidate) => !known.includes(candidate))) {
+      this.warn(`spanlens: ${name} lists ${JSON.stringify(item)}, which is not one of ${known.join(', ')}; skipping it`);
+    }
+    return items.filter((item) => known.includes(item));
+  }
+
+  /**
+   * A comma list whose `/regex/flags` entries may hold commas themselves: an entry starting with `/`
+   * runs to the (unescaped) `/` that, after its flags, is followed by a comma or the end.
+   */
+  patternList(name: string): string[] {
+    const value = this.string(name) ?? '';
+    const items: string[] = [];
+    let start = 0;
+    while (start < value.length) {
+      while (value[start] === ' ' || value[start] === ',') start++;
+      if (start >= value.length) break;
+      const end = value[start] === '/' ? regexEntryEnd(value, start) : value.indexOf(',', start);
+      const stop = end === -1 ? value.length : end;
+      const item = value.slice(start, stop).trim();
+      if (item.length > 0 && !items.includes(item)) items.push(item);
+      start = stop + 1;
+    }
+    return items;
+  }
+
+  /**
+   * The endpoint an OTLP exporter of `signal` should get in place of an invalid
+   * `OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`, with one warning naming it;
+   * undefined when they are valid (or unset) and the exporter can read them itself. When the exporter
+   * cannot be given another endpoint (`replaceable` false), the warning says the signal is not exported.
+   */
+  otlpUrl(signal: 'traces' | 'metrics' | 'logs', protocol: string, replaceable = true): string | undefined {
+    const grpc = protocol === 'grpc';
+    // The gRPC exporter takes a bare `host:port` (it adds https://); the HTTP ones need a full URL.
+    const valid = (value: string): boolean => isUrl(grpc && !/^\w{1,8}:\/\//.test(value) ? `https://${value}` : value);
+    const genericName = 'OTEL_EXPORTER_OTLP_ENDPOINT';
+    const specificName = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`;
+    const generic = this.string(genericName);
+    const specific = this.string(specificName);
+    if (specific !== undefined ? valid(specific) : generic === undefined || valid(generic)) return undefined;
+    const signalDefault = grpc ? OTLP_DEFAULT_ENDPOINTS.grpc : `${OTLP_DEFAULT_ENDPOINTS.http}/v1/${signal}`;
+    let url = signalDefault;
+    let used = `the default ${signalDefault}`;
+    if (specific === undefined) {
+      used = `the default ${grpc ? OTLP_DEFAULT_ENDPOINTS.grpc : OTLP_DEFAULT_ENDPOINTS.http}`;
+    } else if (generic !== undefined && valid(generic)) {
+      url = grpc ? generic : `${generic.replace(/\/$/, '')}/v1/${signal}`;
+      used = genericName;
+    }
+    const [name, value] = specific === undefined ? [genericName, generic] : [specificName, specific];
+    this.warn(`spanlens: ${name}=${JSON.stringify(value)} is not valid (expected a URL); ${replaceable ? `using ${used}` : `${signal} are not exported`}`);
+    return url;
   }
 
   number(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -290,9 +416,30 @@ class EnvReader {
 
   private reject<T>(name: string, raw: string, fallback: T, expected: string): T {
     const used = fallback === undefined ? "the OpenTelemetry SDK's default" : `the default ${String(fallback)}`;
-    diag.warn(`spanlens: ${name}=${JSON.stringify(raw)} is not valid (expected ${expected}); using ${used}`);
+    this.warn(`spanlens: ${name}=${JSON.stringify(raw)} is not valid (expected ${expected}); using ${used}`);
     return fallback;
   }
+
+  /** One variable read for two signals (the generic OTLP endpoint) still warns once. */
+  private warn(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    diag.warn(message);
+  }
+}
+
+/** Where a `/regex/flags` entry starting at `start` ends: the index of the comma after it, or -1 at the end. */
+function regexEntryEnd(value: string, start: number): number {
+  for (let index = start + 1; index < value.length; index++) {
+    if (value[index] === '\\') {
+      index++;
+    } else if (value[index] === '/') {
+      const after = /^[a-z]*\s*(,|$)/.exec(value.slice(index + 1));
+      if (after !== null) return after[1] === ',' ? index + after[0].length : -1;
+    }
+  }
+  // No closing slash: the entry runs to the next comma, as any other.
+  return value.indexOf(',', start);
 }
 
 const LOG_LEVELS: Record<string, DiagLogLevel> = {

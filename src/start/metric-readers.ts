@@ -28,9 +28,10 @@ export function createMetricReaders(config: SpanlensConfig): MetricReaders {
       result.prometheus = new PrometheusExporter({ preventServerStart: true });
       result.readers.push(result.prometheus);
     } else if (name === 'otlp') {
-      result.readers.push(new PeriodicExportingMetricReader({ exporter: otlpMetricExporter(config.otlpMetricsProtocol) }));
+      const exporter = otlpMetricExporter(config.otlpMetricsProtocol, config.otlpMetricsUrl);
+      if (exporter !== undefined) result.readers.push(periodicReader(exporter, config));
     } else if (name === 'console') {
-      result.readers.push(new PeriodicExportingMetricReader({ exporter: new ConsoleMetricExporter() }));
+      result.readers.push(periodicReader(new ConsoleMetricExporter(), config));
     } else {
       diag.warn(`spanlens: OTEL_METRICS_EXPORTER value "${name}" is not supported (expected prometheus, otlp, console or none); skipping it`);
     }
@@ -38,16 +39,35 @@ export function createMetricReaders(config: SpanlensConfig): MetricReaders {
   return result;
 }
 
-function otlpMetricExporter(protocol: string): PushMetricExporter {
-  switch (protocol) {
-    case 'grpc':
-      return new OTLPGrpcMetricExporter();
-    case 'http/json':
-      return new OTLPJsonMetricExporter();
-    case 'http/protobuf':
-      return new OTLPProtoMetricExporter();
-    default:
-      diag.warn(`spanlens: OTLP metrics protocol "${protocol}" is not supported; using the default http/protobuf`);
-      return new OTLPProtoMetricExporter();
+/** A reader pushing every `OTEL_METRIC_EXPORT_INTERVAL`, waiting at most `OTEL_METRIC_EXPORT_TIMEOUT` for an export. */
+function periodicReader(exporter: PushMetricExporter, config: SpanlensConfig): PeriodicExportingMetricReader {
+  return new PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis: config.metricExportIntervalMs,
+    exportTimeoutMillis: config.metricExportTimeoutMs,
+  });
+}
+
+/**
+ * The OTLP metric exporter of `protocol`; it reads the `OTEL_EXPORTER_OTLP_*` variables itself unless
+ * `url` replaces an invalid endpoint. A constructor that throws costs the OTLP metrics, nothing else.
+ */
+function otlpMetricExporter(protocol: string, url: string | undefined): PushMetricExporter | undefined {
+  const options = url === undefined ? {} : { url };
+  try {
+    switch (protocol) {
+      case 'grpc':
+        return new OTLPGrpcMetricExporter(options);
+      case 'http/json':
+        return new OTLPJsonMetricExporter(options);
+      case 'http/protobuf':
+        return new OTLPProtoMetricExporter(options);
+      default:
+        diag.warn(`spanlens: OTLP metrics protocol "${protocol}" is not supported; using the default http/protobuf`);
+        return new OTLPProtoMetricExporter(options);
+    }
+  } catch (error) {
+    diag.warn(`spanlens: the OTLP metric exporter could not be created; metrics are not pushed: ${String(error)}`);
+    return undefined;
   }
 }

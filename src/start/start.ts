@@ -17,6 +17,7 @@ import { createInstrumentations } from './instrumentations.js';
 import { createMetricReaders } from './metric-readers.js';
 import { MetricsServer, type RouteHandler } from './metrics-server.js';
 import { ResponseHeaders } from './response-headers.js';
+import { createResourceDetectors } from './resource-detectors.js';
 import { createSampler } from './sampler.js';
 import { labelUpstreamRoute } from './upstream-route.js';
 import { createExportingSpanProcessors } from './trace-exporters.js';
@@ -25,6 +26,8 @@ import { createExportingSpanProcessors } from './trace-exporters.js';
 export interface SpanlensHandle {
   /** Flushes spans and metrics, stops the metrics server. Safe to call more than once. */
   shutdown(): Promise<void>;
+  /** Exports the spans and metrics recorded so far and goes on recording (a drain). Never rejects. */
+  forceFlush(): Promise<void>;
   /** The per-endpoint snapshot that `GET /stats` serves (empty when spanlens is disabled). */
   statistics(): Statistics;
   /** The processor deriving per-request statistics, for tests and advanced users. */
@@ -129,6 +132,7 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
   if (config.logLevelConfigured) diag.disable();
   const sdk = new NodeSDK({
     ...(config.serviceName === undefined ? {} : { serviceName: config.serviceName }),
+    resourceDetectors: createResourceDetectors(config.resourceDetectors),
     spanProcessors,
     sampler: createSampler(config),
     metricReaders: readers,
@@ -157,14 +161,24 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     membership.stop();
-    stopping ??= Promise.allSettled([sdk.shutdown(), metricsServer.close()]).then((results) => {
-      for (const result of results) {
-        if (result.status === 'rejected') reportSdkError(result.reason);
-      }
-    });
+    stopping ??= settle([sdk.shutdown(), metricsServer.close()]);
     return stopping;
   };
-  return { shutdown, statistics: () => statisticsStore.snapshot(), requestStatistics, ready };
+  let flushing: Promise<void> | undefined;
+  const forceFlush = (): Promise<void> => {
+    if (stopping !== undefined) return stopping;
+    // One flush at a time: a flush asked for during another is covered by the next one.
+    flushing ??= settle([...spanProcessors, ...readers].map((part) => part.forceFlush())).finally(() => (flushing = undefined));
+    return flushing;
+  };
+  return { shutdown, forceFlush, statistics: () => statisticsStore.snapshot(), requestStatistics, ready };
+}
+
+/** Waits for all of them; a failure is reported once per kind, never thrown. */
+async function settle(work: Promise<unknown>[]): Promise<void> {
+  for (const result of await Promise.allSettled(work)) {
+    if (result.status === 'rejected') reportSdkError(result.reason);
+  }
 }
 
 /**
@@ -187,6 +201,7 @@ function inactiveHandle(service: string): SpanlensHandle {
   const empty = new StatisticsStore({ service });
   return {
     shutdown: () => Promise.resolve(),
+    forceFlush: () => Promise.resolve(),
     statistics: () => empty.snapshot(),
     requestStatistics: undefined,
     ready: Promise.resolve(undefined),

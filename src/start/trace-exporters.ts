@@ -26,7 +26,8 @@ export function createExportingSpanProcessors(config: SpanlensConfig): SpanProce
   const processors: SpanProcessor[] = [];
   for (const name of names) {
     if (name === 'otlp') {
-      processors.push(new BatchSpanProcessor({ exporter: otlpTraceExporter(config.otlpTracesProtocol), ...config.batchSpanProcessor }));
+      const exporter = otlpTraceExporter(config.otlpTracesProtocol, config.otlpTracesUrl);
+      if (exporter !== undefined) processors.push(new BatchSpanProcessor({ exporter, ...config.batchSpanProcessor }));
     } else if (name === 'console') {
       processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
     } else {
@@ -36,16 +37,26 @@ export function createExportingSpanProcessors(config: SpanlensConfig): SpanProce
   return processors;
 }
 
-function otlpTraceExporter(protocol: string): SpanExporter {
-  switch (protocol) {
-    case 'grpc':
-      return new OTLPGrpcTraceExporter();
-    case 'http/json':
-      return new OTLPJsonTraceExporter();
-    case 'http/protobuf':
-      return new OTLPProtoTraceExporter();
-    default:
-      diag.warn(`spanlens: OTLP traces protocol "${protocol}" is not supported; using the default http/protobuf`);
-      return new OTLPProtoTraceExporter();
+/**
+ * The OTLP trace exporter of `protocol`; it reads the `OTEL_EXPORTER_OTLP_*` variables itself unless
+ * `url` replaces an invalid endpoint. A constructor that throws costs the traces, never statistics and metrics.
+ */
+function otlpTraceExporter(protocol: string, url: string | undefined): SpanExporter | undefined {
+  const options = url === undefined ? {} : { url };
+  try {
+    switch (protocol) {
+      case 'grpc':
+        return new OTLPGrpcTraceExporter(options);
+      case 'http/json':
+        return new OTLPJsonTraceExporter(options);
+      case 'http/protobuf':
+        return new OTLPProtoTraceExporter(options);
+      default:
+        diag.warn(`spanlens: OTLP traces protocol "${protocol}" is not supported; using the default http/protobuf`);
+        return new OTLPProtoTraceExporter(options);
+    }
+  } catch (error) {
+    diag.warn(`spanlens: the OTLP trace exporter could not be created; traces are not exported: ${String(error)}`);
+    return undefined;
   }
 }

@@ -15,6 +15,8 @@ export interface AppOptions {
   preloadSpecifier?: string;
   /** More Node.js options, after the preload. */
   nodeArgs?: string[];
+  /** Arguments for the app, after its file. */
+  args?: string[];
   env?: Record<string, string>;
   cwd?: string;
 }
@@ -41,6 +43,7 @@ export class AppProcess {
     }
     args.push(...(options.nodeArgs ?? []));
     args.push(path.isAbsolute(options.app) ? options.app : path.join(FIXTURES, options.app));
+    args.push(...(options.args ?? []));
     const child = spawn(process.execPath, args, {
       cwd: options.cwd ?? REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },

@@ -1,5 +1,6 @@
-import { type Server, createServer } from 'node:http';
+import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 
 type AttributeValue = string | number | boolean | undefined;
 
@@ -13,45 +14,127 @@ export interface ReceivedSpan {
   attributes: Record<string, AttributeValue>;
   events: Array<{ name: string; attributes: Record<string, AttributeValue> }>;
   serviceName: string | undefined;
+  /** The attributes of the resource that exported the span. */
+  resource: Record<string, AttributeValue>;
   /** OTLP status code: 0 unset, 1 ok, 2 error. */
   statusCode: number;
 }
 
+/** One request as it reached the receiver, whatever its path and encoding. */
+export interface ReceivedRequest {
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** Spans in it, when it was an OTLP/JSON trace export. */
+  spanCount: number | undefined;
+}
+
+/** One data point of a metric from an OTLP/JSON metrics export: a sum's value, a histogram's count. */
+export interface ReceivedDataPoint {
+  attributes: Record<string, AttributeValue>;
+  value: number;
+}
+
+/** One metric of an OTLP/JSON metrics export; temporality 1 is delta, 2 cumulative. */
+export interface ReceivedMetric {
+  name: string;
+  temporality: number | undefined;
+  points: ReceivedDataPoint[];
+}
+
+/** One OTLP/JSON metrics export. */
+export interface ReceivedMetricExport {
+  resource: Record<string, AttributeValue>;
+  metrics: ReceivedMetric[];
+}
+
+interface OtlpAnyValue {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+  arrayValue?: { values?: OtlpAnyValue[] };
+}
+
 interface OtlpKeyValue {
   key: string;
-  value: { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
+  value: OtlpAnyValue;
+}
+
+/** A plain value; an array (such as `process.command_args`) becomes the JSON text of its items. */
+function plain(value: OtlpAnyValue): AttributeValue {
+  if (value.arrayValue !== undefined) return JSON.stringify((value.arrayValue.values ?? []).map(plain));
+  return value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.doubleValue ?? value.boolValue;
 }
 
 function flatten(attributes: OtlpKeyValue[] | undefined): Record<string, AttributeValue> {
   const result: Record<string, AttributeValue> = {};
-  for (const { key, value } of attributes ?? []) {
-    result[key] = value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.doubleValue ?? value.boolValue;
-  }
+  for (const { key, value } of attributes ?? []) result[key] = plain(value);
   return result;
 }
 
 /**
- * An OTLP/HTTP trace receiver for the end-to-end tests: decodes `http/json` exports into spans and
- * counts `http/protobuf` ones (whose decoding would need the protobuf schema).
+ * An OTLP/HTTP receiver for the end-to-end tests: decodes `http/json` trace and metric exports, counts
+ * `http/protobuf` trace exports (whose decoding would need the protobuf schema), records every request's
+ * path and headers, and can hold its answers back like a collector that never answers.
  */
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   readonly protobufExports: number[] = [];
   /** Each `http/json` export as it arrived: resource, scopes, statuses, everything. */
   readonly jsonExports: string[] = [];
+  readonly requests: ReceivedRequest[] = [];
+  readonly metricExports: ReceivedMetricExport[] = [];
   private readonly server: Server;
+  /** Answers held back while the receiver is paused (a collector that accepts and never answers). */
+  private held: Array<() => void> | undefined;
 
   constructor() {
     this.server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        const body = Buffer.concat(chunks);
-        if (request.url === '/v1/traces') this.receive(request.headers['content-type'] ?? '', body);
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end('{}');
+        let body = Buffer.concat(chunks);
+        if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+        const path = request.url ?? '/';
+        const spansBefore = this.spans.length;
+        const contentType = request.headers['content-type'] ?? '';
+        const json = contentType.includes('json');
+        // Protobuf bodies are only counted, and only trace exports (the tests' measure of spans sent).
+        if (json || path.endsWith('/v1/traces')) this.receive(contentType, body);
+        this.requests.push({ path, headers: request.headers, spanCount: json ? this.spans.length - spansBefore : undefined });
+        const answer = (): void => {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end('{}');
+        };
+        if (this.held === undefined) answer();
+        else this.held.push(answer);
       });
     });
+  }
+
+  /** Accepts requests but answers none until `resume()`. */
+  pause(): void {
+    this.held ??= [];
+  }
+
+  resume(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const answer of held) answer();
+  }
+
+  /** Requests whose path ends with `suffix` (`/v1/traces`, `/v1/metrics`, `/v1/logs`, a custom path). */
+  requestsTo(suffix: string): ReceivedRequest[] {
+    return this.requests.filter((request) => request.path.endsWith(suffix));
+  }
+
+  /** Waits until `predicate` holds for the receiver (any of what it has received so far). */
+  async waitUntil(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; received ${this.requests.length} requests`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   async start(): Promise<string> {
@@ -60,6 +143,7 @@ export class OtlpReceiver {
   }
 
   stop(): Promise<void> {
+    this.held = undefined;
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
@@ -68,6 +152,8 @@ export class OtlpReceiver {
     this.spans.length = 0;
     this.protobufExports.length = 0;
     this.jsonExports.length = 0;
+    this.requests.length = 0;
+    this.metricExports.length = 0;
   }
 
   /** Waits until `predicate` holds for the spans received so far. */
@@ -87,6 +173,7 @@ export class OtlpReceiver {
     }
     this.jsonExports.push(body.toString('utf8'));
     const payload = JSON.parse(body.toString('utf8')) as {
+      resourceMetrics?: OtlpResourceMetrics[];
       resourceSpans?: Array<{
         resource?: { attributes?: OtlpKeyValue[] };
         scopeSpans?: Array<{
@@ -103,8 +190,10 @@ export class OtlpReceiver {
         }>;
       }>;
     };
+    for (const resourceMetrics of payload.resourceMetrics ?? []) this.metricExports.push(decodeMetrics(resourceMetrics));
     for (const resourceSpans of payload.resourceSpans ?? []) {
-      const serviceName = flatten(resourceSpans.resource?.attributes)['service.name'];
+      const resource = flatten(resourceSpans.resource?.attributes);
+      const serviceName = resource['service.name'];
       for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
         for (const span of scopeSpans.spans ?? []) {
           this.spans.push({
@@ -116,12 +205,55 @@ export class OtlpReceiver {
             attributes: flatten(span.attributes),
             events: (span.events ?? []).map((event) => ({ name: event.name, attributes: flatten(event.attributes) })),
             serviceName: typeof serviceName === 'string' ? serviceName : undefined,
+            resource,
             statusCode: span.status?.code ?? 0,
           });
         }
       }
     }
   }
+}
+
+interface OtlpDataPoint {
+  attributes?: OtlpKeyValue[];
+  asInt?: string | number;
+  asDouble?: number;
+  count?: string | number;
+}
+
+interface OtlpResourceMetrics {
+  resource?: { attributes?: OtlpKeyValue[] };
+  scopeMetrics?: Array<{
+    metrics?: Array<{
+      name: string;
+      sum?: { dataPoints?: OtlpDataPoint[]; aggregationTemporality?: number };
+      gauge?: { dataPoints?: OtlpDataPoint[] };
+      histogram?: { dataPoints?: OtlpDataPoint[]; aggregationTemporality?: number };
+    }>;
+  }>;
+}
+
+function decodeMetrics(resourceMetrics: OtlpResourceMetrics): ReceivedMetricExport {
+  const metrics: ReceivedMetric[] = [];
+  for (const scopeMetrics of resourceMetrics.scopeMetrics ?? []) {
+    for (const metric of scopeMetrics.metrics ?? []) {
+      const data = metric.histogram ?? metric.sum ?? metric.gauge;
+      metrics.push({
+        name: metric.name,
+        temporality: (metric.histogram ?? metric.sum)?.aggregationTemporality,
+        points: (data?.dataPoints ?? []).map((point) => ({
+          attributes: flatten(point.attributes),
+          value: Number(point.count ?? point.asInt ?? point.asDouble ?? 0),
+        })),
+      });
+    }
+  }
+  return { resource: flatten(resourceMetrics.resource?.attributes), metrics };
+}
+
+/** The points of one metric across the exports received so far (the last export holds cumulative totals). */
+export function metricPoints(exports: ReceivedMetricExport[], name: string): ReceivedDataPoint[] {
+  return exports.flatMap((received) => received.metrics.filter((metric) => metric.name === name).flatMap((metric) => metric.points));
 }
 
 /** Server spans (OTLP kind 2) that are local roots. */
