@@ -1,4 +1,4 @@
-import { DiagConsoleLogger, diag } from '@opentelemetry/api';
+import { DiagConsoleLogger, type DiagLogLevel, diag } from '@opentelemetry/api';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
@@ -16,6 +16,7 @@ import { installSdkErrorHandler, reportSdkError } from './error-handler.js';
 import { createInstrumentations } from './instrumentations.js';
 import { createMetricReaders } from './metric-readers.js';
 import { MetricsServer, type RouteHandler } from './metrics-server.js';
+import { RepeatSuppressingLogger } from './repeat-suppressing-logger.js';
 import { ResponseHeaders } from './response-headers.js';
 import { createResourceDetectors } from './resource-detectors.js';
 import { createSampler } from './sampler.js';
@@ -140,6 +141,8 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
     // NodeSDK would otherwise start an OTLP logs pipeline nobody asked for.
     ...(config.logsExporterConfigured ? {} : { logRecordProcessors: [] }),
   });
+  // NodeSDK's logger writes every repeat of the SDK's warnings: put spanlens' back, at the same level.
+  if (config.logLevelConfigured) setConsoleLogger(readLogLevel().level);
   sdk.start();
   responseHeaders?.install();
   const listening =
@@ -188,8 +191,13 @@ async function settle(work: Promise<unknown>[]): Promise<void> {
  */
 function installDiagLogger(): void {
   const { level, invalid } = readLogLevel();
-  diag.setLogger(new DiagConsoleLogger(), { logLevel: level, suppressOverrideMessage: true });
+  setConsoleLogger(level);
   if (invalid !== undefined) diag.warn(`spanlens: OTEL_LOG_LEVEL=${JSON.stringify(invalid)} is not valid; using the default warn`);
+}
+
+/** A console logger that writes each of the SDK's warnings once (see {@link RepeatSuppressingLogger}). */
+function setConsoleLogger(level: DiagLogLevel): void {
+  diag.setLogger(new RepeatSuppressingLogger(new DiagConsoleLogger()), { logLevel: level, suppressOverrideMessage: true });
 }
 
 function serviceNameOf(config: SpanlensConfig): string {
