@@ -30,7 +30,8 @@ export function parseSelector(text: string): string {
     else if (position < text.length && text[position] !== '}') fail(text, position, "',' or '}'");
   }
   if (braced !== (text[position] === '}')) fail(text, position, braced ? "'}'" : 'a label matcher');
-  if (braced && skipSpace(text, position + 1) !== text.length) fail(text, position + 1, 'the end');
+  const rest = braced ? skipSpace(text, position + 1) : text.length;
+  if (rest !== text.length) fail(text, rest, 'the end');
   return matchers.length === 0 ? '' : `{${matchers.join(',')}}`;
 }
 

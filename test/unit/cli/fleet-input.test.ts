@@ -33,7 +33,7 @@ describe('parseSelector', () => {
     expect(messageOf(() => parseSelector('{job=api}'))).toBe(`invalid --selector '{job=api}': expected a quoted value at position 6, like {job="api"}`);
     expect(messageOf(() => parseSelector('{job="api"'))).toBe(`invalid --selector '{job="api"': expected '}' at position 11, like {job="api"}`);
     expect(messageOf(() => parseSelector('up{job="api"}'))).toMatch(/^invalid --selector 'up\{job="api"\}': expected one of = != =~ !~ at position 3/);
-    expect(messageOf(() => parseSelector('{job="api"} or vector(1)'))).toMatch(/expected the end at position 12/);
+    expect(messageOf(() => parseSelector('{job="api"} or vector(1)'))).toMatch(/expected the end at position 13/);
     expect(messageOf(() => parseSelector('{job="api" instance="a"}'))).toMatch(/expected ',' or '}' at position 12/);
     expect(messageOf(() => parseSelector('{job=="api"}'))).toMatch(/expected a quoted value at position 6/);
     expect(messageOf(() => parseSelector('{job="api}'))).toMatch(/expected a quoted value at position 6/);
