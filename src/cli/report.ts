@@ -136,10 +136,12 @@ function cacheSection(current: Snapshot, colour: Colour): string {
 
 function comparisonSection(comparison: SnapshotComparison, baseline: Snapshot, colour: Colour): string {
   const when = baseline.fleet === undefined ? `since ${baseline.since}` : windowText(baseline.fleet);
-  const title = heading(`Compared with the baseline (${formatCount(baseline.requests)} requests ${when})`, colour);
+  const compared = comparison.endpoints.length;
+  const top = compared > REPORT_TOP_ROWS ? `, the top ${REPORT_TOP_ROWS} of ${formatCount(compared)} endpoints by total time` : '';
+  const title = heading(`Compared with the baseline (${formatCount(baseline.requests)} requests ${when})${top}`, colour);
   const lines = [title];
-  if (comparison.endpoints.length > 0) {
-    const rows = comparison.endpoints.map((endpoint) => [
+  if (compared > 0) {
+    const rows = comparison.endpoints.slice(0, REPORT_TOP_ROWS).map((endpoint) => [
       orMissing(endpoint.method),
       endpoint.route,
       beforeAfter(endpoint.avgMs, formatMs),

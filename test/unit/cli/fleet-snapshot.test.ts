@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildFleetSnapshot, type FleetContext, type FleetQueryResults } from '../../../src/cli/fleet/fleet-snapshot';
-import { fleetQueries } from '../../../src/cli/fleet/fleet-queries';
+import { instanceQueries, sectionQueries } from '../../../src/cli/fleet/fleet-queries';
 import type { PromSample } from '../../../src/cli/fleet/prometheus-client';
 import { renderReport } from '../../../src/cli/report';
 import { asSnapshot } from '../../../src/cli/statistics-shape';
@@ -41,7 +41,7 @@ function answers(endpoints: EndpointLoad[], extra: Partial<FleetQueryResults> = 
       sample({ __name__: 'up', job: 'api', instance: '10.0.0.4:9464' }, 0),
     ],
     instances: [
-      sample({ job: 'api', instance: '10.0.0.1:9464' }, 12),
+      sample({ job: 'api', instance: '10.0.0.1:9464' }, 1),
       sample({ job: 'api', instance: '10.0.0.2:9464' }, 0),
       sample({ job: 'api', instance: '10.0.0.3:9464' }, 0),
     ],
@@ -156,31 +156,43 @@ describe('buildFleetSnapshot', () => {
   });
 });
 
-describe('fleetQueries', () => {
-  const queries = fleetQueries('{job="api"}', '1h');
+describe('the fleet queries', () => {
+  const queries = { ...instanceQueries('{job="api"}', '1h'), ...sectionQueries('{job="api"}', '1h', 'increase') };
 
-  it('asks one query per section, each summed by the keys of its table', () => {
+  it('are nine: two about the instances, one per section, each summed by the keys of its table', () => {
     expect(Object.keys(queries)).toHaveLength(9);
-    expect(queries.requestBuckets).toMatch(/^sum by \(http_request_method, http_route, le\) \(/);
-    expect(queries.nPlusOne).toMatch(/^sum by \(http_route, db_query_summary\) \(/);
+    expect(queries.requestBuckets).toBe(
+      'sum by (http_request_method, http_route, le) (increase(http_server_request_duration_bucket{job="api"}[1h]))',
+    );
+    expect(queries.nPlusOne).toBe('sum by (http_route, db_query_summary) (increase(spanlens_n_plus_one_total{job="api"}[1h]))');
     expect(queries.cache).toMatch(/^sum by \(spanlens_cache_namespace, spanlens_cache_result\) \(/);
     expect(queries.targets).toBe('last_over_time(up{job="api"}[1h])');
   });
 
-  it('puts the selector on every series it reads', () => {
-    for (const query of Object.values(queries)) {
+  it('put the selector on every series they read', () => {
+    const exact = sectionQueries('{job="api"}', '1h', 'exact-where-possible');
+    for (const query of [...Object.values(queries), ...Object.values(exact)]) {
       const selectors = query.match(/\b[a-z_]+(?:\{[^}]*\})?\[1h\]/g) ?? [];
       expect(selectors.length).toBeGreaterThan(0);
       for (const selector of selectors) expect(selector).toMatch(/\{job="api"\}\[1h\]$/);
     }
   });
 
-  it('takes exact totals from series that started in the window and increase() for the others', () => {
-    expect(queries.requestSeconds).toBe(
+  it('read counters as they stand for instances whose single process started inside the window', () => {
+    const startedInside =
+      'count by (job, instance) (last_over_time(target_info{job="api"}[1h])) == 1 ' +
+      'unless on (job, instance) present_over_time(target_info{job="api"}[1h] offset 1h)';
+    expect(queries.instances).toBe(`0 * (${startedInside}) or 1 + 0 * count by (job, instance) (last_over_time(target_info{job="api"}[1h]))`);
+    expect(sectionQueries('{job="api"}', '1h', 'exact-where-possible').requestSeconds).toBe(
       'sum by (http_request_method, http_route) (' +
-        '(last_over_time(http_server_request_duration_sum{job="api"}[1h]) unless ' +
-        '(present_over_time(http_server_request_duration_sum{job="api"}[1h] offset 1h) or resets(http_server_request_duration_sum{job="api"}[1h]) > 0)) ' +
+        `(last_over_time(http_server_request_duration_sum{job="api"}[1h]) and on (job, instance) (${startedInside})) ` +
         'or increase(http_server_request_duration_sum{job="api"}[1h]))',
     );
+  });
+
+  it('read every series once when every instance was running before the window', () => {
+    for (const query of Object.values(sectionQueries('{job="api"}', '1h', 'increase'))) {
+      expect(query).not.toMatch(/last_over_time|target_info/);
+    }
   });
 });

@@ -58,7 +58,8 @@ const json = (response: ServerResponse, status: number, body: unknown): void => 
 /** Vector answers of a one-instance, one-route fleet, by which fleet query was asked. */
 function fleetAnswer(query: string): unknown[] {
   const at = 1_772_445_600;
-  if (query.startsWith('sum by (job, instance)')) return [{ metric: { job: 'api', instance: '10.0.0.1:9464' }, value: [at, '0'] }];
+  if (query.includes('target_info')) return [{ metric: { job: 'api', instance: '10.0.0.1:9464' }, value: [at, '1'] }];
+  if (query.includes('spanlens_request_db_queries')) return [{ metric: { http_request_method: 'GET', http_route: '/meetings' }, value: [at, '7'] }];
   if (query.startsWith('sum by (http_request_method, http_route, le)')) {
     return ['0.1', '+Inf'].map((le) => ({ metric: { http_request_method: 'GET', http_route: '/meetings', le }, value: [at, '10'] }));
   }
