@@ -11,8 +11,9 @@ import { type CliRun, runSpanlens } from './helpers/spanlens-cli';
 
 /**
  * Three preloaded instances of one service, scraped by a real Prometheus, under a known load: the fleet
- * report must add up to what was sent and to the instances' own /stats. Prometheus only sees the
- * instances through a proxy that wants a bearer token and counts the queries.
+ * report must add up to what was sent and to the instances' own /stats. The first instance starts and
+ * serves its load a few seconds before the other two, so that a window can begin between them.
+ * Prometheus only sees the instances through a proxy that wants a bearer token and counts the queries.
  */
 const TOKEN = 'fleet-e2e-token-5b0d3e';
 const SELECTOR = '{job="api"}';
@@ -27,7 +28,7 @@ const report: Request = ['GET', '/report', '/report'];
 const missing: Request = ['GET', '/no-such-page', 'UNMATCHED'];
 const times = (count: number, make: (i: number) => Request): Request[] => Array.from({ length: count }, (_, i) => make(i + 1));
 
-/** What each instance is sent (different mixes, so that a per-instance mistake shows in the sums). */
+/** What each instance is sent (different mixes, so that a per-instance mistake shows in the sums); the first one early. */
 const LOAD: Request[][] = [
   [...times(7, meetingPage), ...times(3, () => meetingList), ...times(5, (i) => settings(1 + (i % 2))), ...times(2, view), report, missing],
   [...times(4, meetingPage), ...times(5, () => meetingList), ...times(4, (i) => settings(i)), view(4), report, report],
@@ -42,6 +43,8 @@ let downTarget: string;
 let prometheus: PrometheusServer;
 let proxy: CountingProxy;
 let stats: Statistics[];
+/** After the first instance's load was scraped, before the others started. */
+let betweenMs: number;
 
 const fleetReport = (args: string[] = []): Promise<CliRun> =>
   runSpanlens(['report', '--prometheus', proxy.url, '--selector', SELECTOR, '--range', '10m', ...args], {
@@ -56,40 +59,46 @@ function statsSum(method: string, route: string, pick: (endpoint: Statistics['en
     .reduce((sum, endpoint) => sum + pick(endpoint), 0);
 }
 
+/** Starts instance `i` and sends it its load. */
+async function startAndLoad(i: number): Promise<void> {
+  const app = await AppProcess.start({
+    app: 'fleet-app.cjs',
+    env: {
+      ...schema.env(),
+      OTEL_SERVICE_NAME: 'api',
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPorts[i]),
+      SPANLENS_SLOW_REQUEST_MS: '200',
+    },
+  });
+  apps.push(app);
+  for (const [method, pathname] of LOAD[i]!) await (await fetch(app.url(pathname), { method })).arrayBuffer();
+}
+
+/** Waits until Prometheus has scraped `count` requests, spanlens' own metrics (recorded when the span ends) included. */
+async function waitForScraped(count: number): Promise<void> {
+  const scraped = (samples: { value: [number, string] }[]) => Number(samples[0]?.value[1]) === count;
+  await prometheus.waitFor(`sum(http_server_request_duration_count${SELECTOR})`, scraped);
+  await prometheus.waitFor(`sum(spanlens_request_db_queries_count${SELECTOR})`, scraped);
+}
+
 beforeAll(async () => {
   await schema.create();
-  for (let i = 0; i < LOAD.length; i += 1) {
-    const metricsPort = await freePort();
-    metricsPorts.push(metricsPort);
-    apps.push(
-      await AppProcess.start({
-        app: 'fleet-app.cjs',
-        env: {
-          ...schema.env(),
-          OTEL_SERVICE_NAME: 'api',
-          OTEL_TRACES_EXPORTER: 'none',
-          OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
-          SPANLENS_SLOW_REQUEST_MS: '200',
-        },
-      }),
-    );
-  }
+  for (let i = 0; i < LOAD.length; i += 1) metricsPorts.push(await freePort());
   downTarget = `127.0.0.1:${await freePort()}`;
-  prometheus = new PrometheusServer(
-    metricsPorts.map((port) => `127.0.0.1:${port}`),
-    { job: 'api', downTargets: [downTarget] },
-  );
+  await startAndLoad(0);
+  const [first, ...later] = metricsPorts.map((port) => `127.0.0.1:${port}`);
+  prometheus = new PrometheusServer([first!], { job: 'api', downTargets: [...later, downTarget] });
   await prometheus.start();
   proxy = new CountingProxy(prometheus.url, `Bearer ${TOKEN}`);
   await proxy.start();
+  await waitForScraped(LOAD[0]!.length);
 
-  for (let i = 0; i < apps.length; i += 1) {
-    for (const [method, pathname] of LOAD[i]!) await (await fetch(apps[i]!.url(pathname), { method })).arrayBuffer();
-  }
-  // Wait until Prometheus has scraped every request's metrics, spanlens' own (recorded when the span ends) included.
-  const total = (samples: { value: [number, string] }[]) => Number(samples[0]?.value[1]) === TOTAL;
-  await prometheus.waitFor(`sum(http_server_request_duration_count${SELECTOR})`, total);
-  await prometheus.waitFor(`sum(spanlens_request_db_queries_count${SELECTOR})`, total);
+  betweenMs = Date.now() + 1000;
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  for (let i = 1; i < LOAD.length; i += 1) await startAndLoad(i);
+  await prometheus.waitFor(`up${SELECTOR} == 1`, (samples) => samples.length === LOAD.length);
+  await waitForScraped(TOTAL);
   stats = await Promise.all(metricsPorts.map(async (port) => (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as Statistics));
   expect(stats.reduce((sum, snapshot) => sum + snapshot.requests, 0)).toBe(TOTAL);
 }, 120_000);
@@ -210,6 +219,22 @@ describe('spanlens report --prometheus over three live instances', () => {
     expect(compared.exitCode).toBe(0);
     expect(compared.stdout).toContain(`Compared with the baseline (${TOTAL} requests in the 10m from ${fleet.fleet!.start} to ${fleet.fleet!.end})`);
     expect(compared.stdout).toContain('Overall: no change');
+  });
+
+  it('counts exactly the instances that started inside a later window, and increase() for the one that ran before it', async () => {
+    // The window begins after the first instance's load and before the others started.
+    const seconds = Math.floor((Date.now() - betweenMs) / 1000);
+    const file = path.join(scratch, 'later.json');
+    const later = await fleetReport(['--range', `${seconds}s`, '--save', file]);
+    expect(later.stderr).toBe('');
+    expect(later.stdout).toContain('Counts:      exact for 2 instances whose counters started within the window; increase() for 1 counting before it began');
+    const snapshot = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
+    expect(snapshot.fleet!.instances).toHaveLength(3);
+    expect(snapshot.fleet!.extrapolated).toEqual([{ job: 'api', instance: `127.0.0.1:${metricsPorts[0]}` }]);
+    // The first instance's counters did not move in the window: increase() of a flat counter is 0.
+    const sent = new Map<string, number>();
+    for (const [method, , route] of LOAD.slice(1).flat()) sent.set(`${method} ${route}`, (sent.get(`${method} ${route}`) ?? 0) + 1);
+    expect(new Map(snapshot.endpoints.map((endpoint) => [`${endpoint.method} ${endpoint.route}`, endpoint.requests]))).toEqual(sent);
   });
 
   describe('exits 2 with one line on stderr', () => {
