@@ -18,8 +18,6 @@ export interface ReportCommandOptions {
   json?: boolean;
   /** Per-request timeout for `source.url` or each Prometheus query. */
   timeoutMs?: number;
-  /** The end of a fleet window (ms since the epoch); now when absent. */
-  nowMs?: number;
 }
 
 /** `spanlens report` once its arguments are parsed: returns the exit code, never throws. */
@@ -50,7 +48,7 @@ async function loadCurrent(options: ReportCommandOptions, io: CliIo): Promise<[S
     if (options.baselineOffset !== undefined) throw new CliError('--baseline-offset needs --prometheus');
     return [await loadSnapshot(options.source, options.timeoutMs)];
   }
-  const endMs = options.nowMs ?? Date.now();
+  const endMs = Date.now();
   const windowEndsMs = [endMs];
   if (options.baselineOffset !== undefined) windowEndsMs.push(endMs - parsePromDuration(options.baselineOffset, '--baseline-offset').seconds * 1000);
   const [current, baseline] = await loadFleetSnapshots(options.source, {

@@ -41,8 +41,10 @@ export interface FleetWindow {
   range: string;
   start: string;
   end: string;
-  /** Instances that reported spanlens metrics in the window. */
+  /** Instances that ran in the window (by `target_info`, one series per process). */
   instances: FleetTarget[];
+  /** Scrape targets under the selector (`up`); none when the metrics are pushed. */
+  scrapeTargets: number;
   /** Targets under the selector whose last scrape in the window failed (`up == 0`): their later requests are missing. */
   down: FleetTarget[];
   /**

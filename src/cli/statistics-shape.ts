@@ -72,7 +72,7 @@ export function asSnapshot(value: unknown): Snapshot {
 }
 
 function checkFleet(fleet: Record<string, unknown>): void {
-  checkFields(fleet, FLEET_FIELDS, 'fleet.');
+  checkFields(fleet, { ...FLEET_FIELDS, scrapeTargets: 'number' }, 'fleet.');
   for (const list of ['instances', 'down', 'extrapolated']) {
     arrayAt(fleet[list], `fleet.${list}`).forEach((item, i) =>
       checkFields(objectAt(item, `fleet.${list}[${i}]`), TARGET_FIELDS, `fleet.${list}[${i}].`),

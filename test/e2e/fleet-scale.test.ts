@@ -76,6 +76,7 @@ describe('spanlens report --prometheus over 20 instances × 500 routes × 24 h',
     expect(fleet.fleet!.instances).toHaveLength(tsdb.instances);
     expect(fleet.fleet!.extrapolated).toEqual(fleet.fleet!.instances);
     expect(fleet.fleet!.down).toEqual([]);
+    expect(fleet.fleet!.scrapeTargets).toBe(tsdb.instances);
   });
 
   it("counts each route's requests in the window within one sample interval per series, the most increase() extrapolates", () => {

@@ -22,7 +22,7 @@ export function windowText(fleet: FleetWindow): string {
 export function fleetNotes(fleet: FleetWindow): string {
   const lines: Array<[string, string]> = [
     ['Source', `Prometheus ${fleet.prometheus}, selector ${fleet.selector}`],
-    ['Down', downText(fleet.down)],
+    ['Down', downText(fleet.down, fleet.scrapeTargets)],
     ['Counts', countsText(fleet)],
     [
       'Percentiles',
@@ -35,8 +35,12 @@ export function fleetNotes(fleet: FleetWindow): string {
   return lines.map(([label, text]) => `${`${label}:`.padEnd(width)}${text}`).join('\n');
 }
 
-function downText(down: FleetTarget[]): string {
-  if (down.length === 0) return 'none (every target under the selector answered its last scrape in the window)';
+function downText(down: FleetTarget[], scrapeTargets: number): string {
+  if (scrapeTargets === 0) return 'unknown: no scrape target under the selector (no up series), as with pushed metrics';
+  if (down.length === 0) {
+    const all = scrapeTargets === 1 ? 'the scrape target under the selector answered its' : `all ${formatCount(scrapeTargets)} scrape targets under the selector answered their`;
+    return `none: ${all} last scrape in the window`;
+  }
   const named = down.slice(0, MAX_TARGETS_NAMED).map((target) => `${target.instance} (job ${target.job})`);
   if (down.length > MAX_TARGETS_NAMED) named.push(`and ${formatCount(down.length - MAX_TARGETS_NAMED)} more`);
   const count = down.length === 1 ? '1 target' : `${formatCount(down.length)} targets`;

@@ -69,6 +69,7 @@ export function buildFleetSnapshot(results: FleetQueryResults, context: FleetCon
     fleet: {
       ...context,
       instances: targetsOf(results.instances),
+      scrapeTargets: results.targets.length,
       down: targetsOf(results.targets.filter((sample) => Number(sample.value[1]) === 0)),
       extrapolated: targetsOf(results.instances.filter((sample) => Number(sample.value[1]) > 0)),
       requestDurationBucketsMs: [...new Set([...byEndpoint.values()].flatMap((totals) => totals.buckets.map((bucket) => bucket.upperBound)))]

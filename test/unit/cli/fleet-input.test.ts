@@ -21,6 +21,7 @@ describe('parseSelector', () => {
     );
     expect(parseSelector('job="api"')).toBe('{job="api"}');
     expect(parseSelector('{job="a \\"quoted\\" name"}')).toBe('{job="a \\"quoted\\" name"}');
+    expect(parseSelector('{path=~"/a}b,c", env="x"}')).toBe('{path=~"/a}b,c",env="x"}');
   });
 
   it('turns an empty selector into nothing to append', () => {

@@ -133,6 +133,16 @@ describe('buildFleetSnapshot', () => {
     });
   });
 
+  it('says when no target is down, and when there are no scrape targets to tell', () => {
+    const up = answers(NOW).targets.slice(0, 3);
+    expect(renderReport(buildFleetSnapshot(answers(NOW, { targets: up }), CONTEXT))).toMatch(
+      /^Down: +none: all 3 scrape targets under the selector answered their last scrape in the window$/m,
+    );
+    expect(renderReport(buildFleetSnapshot(answers(NOW, { targets: [] }), CONTEXT))).toMatch(
+      /^Down: +unknown: no scrape target under the selector \(no up series\), as with pushed metrics$/m,
+    );
+  });
+
   it('counts cache hits and misses by namespace, leaving out operations that look nothing up', () => {
     expect(snapshot.cache).toEqual({ hits: 1804, misses: 396, hitRate: 0.82, namespaces: [{ namespace: 'settings', hits: 1804, misses: 396, hitRate: 0.82 }] });
   });
