@@ -52,6 +52,7 @@ function countsText(fleet: FleetWindow): string {
   const extrapolated = fleet.extrapolated.length;
   const exact = fleet.instances.length - extrapolated;
   const extrapolation = "which Prometheus extrapolates to the window's edges: off by up to about one scrape interval of traffic per series";
+  if (fleet.instances.length === 0) return `increase() over the window, as no target_info under the selector tells when processes started, ${extrapolation}`;
   if (extrapolated === 0) return "exact: every instance's counters started within the window, so their last values are the totals";
   if (exact === 0) return `increase() over the window, as every instance was counting before it began, ${extrapolation}`;
   return (

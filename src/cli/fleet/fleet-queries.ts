@@ -1,9 +1,8 @@
-/**
- * The PromQL behind the fleet report: two queries about the instances, then one per section, each
- * summed `by` the report's keys, so their number and text do not depend on how many routes or instances
- * there are. All are instant queries evaluated at the window's end.
- */
-// Type aliases rather than interfaces: they are records of query texts.
+// The PromQL behind the fleet report: two queries about the instances, then one per section, each
+// summed `by` the report's keys, so their number and text do not depend on how many routes or instances
+// there are. All are instant queries evaluated at the window's end. (Type aliases rather than
+// interfaces: they are records of query texts.)
+
 export type InstanceQueries = {
   /** Every target under the selector with its last `up` in the window: 0 = its last scrape failed. */
   targets: string;

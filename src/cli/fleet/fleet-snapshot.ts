@@ -152,7 +152,7 @@ function cacheOf(samples: PromSample[]): Snapshot['cache'] {
 
 function serviceOf(instances: PromSample[]): string {
   const jobs = [...new Set(instances.map((sample) => sample.metric['job'] ?? ''))].filter((job) => job !== '').sort(compareStrings);
-  return jobs.length === 0 ? '(no job label)' : jobs.join(', ');
+  return jobs.length === 0 ? '(unknown: no target_info under the selector)' : jobs.join(', ');
 }
 
 function targetsOf(samples: PromSample[]): FleetTarget[] {

@@ -143,6 +143,12 @@ describe('buildFleetSnapshot', () => {
     );
   });
 
+  it('says when no target_info tells instances apart, and counts with increase() then', () => {
+    const snapshot = buildFleetSnapshot(answers(NOW, { instances: [] }), CONTEXT);
+    expect(snapshot.service).toBe('(unknown: no target_info under the selector)');
+    expect(renderReport(snapshot)).toMatch(/^Counts: +increase\(\) over the window, as no target_info under the selector tells when processes started, /m);
+  });
+
   it('counts cache hits and misses by namespace, leaving out operations that look nothing up', () => {
     expect(snapshot.cache).toEqual({ hits: 1804, misses: 396, hitRate: 0.82, namespaces: [{ namespace: 'settings', hits: 1804, misses: 396, hitRate: 0.82 }] });
   });
