@@ -1,5 +1,6 @@
 import { OVERFLOW_LABEL } from '../processors/label-limiter.js';
-import { type EndpointStatistics, type Statistics, endpointKey } from '../stats/statistics.js';
+import { endpointKey } from '../stats/statistics.js';
+import type { Snapshot, SnapshotEndpoint } from './snapshot.js';
 
 /** One number in the baseline and now. `change` is after − before; negative means it went down. */
 export interface MetricChange {
@@ -47,7 +48,7 @@ export interface SnapshotComparison {
  * Compares a snapshot with a baseline endpoint by endpoint (same method and route). The overflow
  * endpoint (`OTHER`) is left out: it holds different routes in each snapshot.
  */
-export function compareSnapshots(current: Statistics, baseline: Statistics): SnapshotComparison {
+export function compareSnapshots(current: Snapshot, baseline: Snapshot): SnapshotComparison {
   const baselineByKey = new Map(baseline.endpoints.filter(isComparable).map((endpoint) => [keyOf(endpoint), endpoint]));
   const endpoints: EndpointComparison[] = [];
   let onlyInCurrent = 0;
@@ -101,10 +102,10 @@ function overallOf(endpoints: EndpointComparison[]): OverallComparison | null {
   };
 }
 
-function isComparable(endpoint: EndpointStatistics): boolean {
+function isComparable(endpoint: SnapshotEndpoint): boolean {
   return endpoint.route !== OVERFLOW_LABEL;
 }
 
-function keyOf(endpoint: EndpointStatistics): string {
+function keyOf(endpoint: SnapshotEndpoint): string {
   return endpointKey(endpoint.method, endpoint.route);
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import type { Statistics } from '../stats/statistics.js';
 import { CliError, describeError, isErrorLike, oneLine } from './cli-error.js';
-import { asStatistics, SnapshotShapeError } from './statistics-shape.js';
+import type { Snapshot } from './snapshot.js';
+import { asSnapshot, SnapshotShapeError } from './statistics-shape.js';
 
 /** Where `spanlens report` reads from when given neither `--url` nor `--file`: the default exporter. */
 export const DEFAULT_STATS_URL = 'http://127.0.0.1:9464/stats';
@@ -16,7 +16,7 @@ export function describeSource(source: SnapshotSource): string {
 }
 
 /** Reads a snapshot from a running process or a saved file; every failure is a one-line `CliError`. */
-export async function loadSnapshot(source: SnapshotSource, timeoutMs = FETCH_TIMEOUT_MS): Promise<Statistics> {
+export async function loadSnapshot(source: SnapshotSource, timeoutMs = FETCH_TIMEOUT_MS): Promise<Snapshot> {
   const text = 'url' in source ? await fetchText(source.url, timeoutMs) : await readText(source.file);
   const name = describeSource(source);
   let parsed: unknown;
@@ -26,7 +26,7 @@ export async function loadSnapshot(source: SnapshotSource, timeoutMs = FETCH_TIM
     throw new CliError(`cannot read ${name}: invalid JSON (${describeError(error)})`);
   }
   try {
-    return asStatistics(parsed);
+    return asSnapshot(parsed);
   } catch (error) {
     if (error instanceof SnapshotShapeError) throw new CliError(`${name} is not a spanlens statistics snapshot: ${error.message}`);
     throw error;

@@ -1,8 +1,8 @@
 import Table from 'cli-table3';
 import { withControlCharactersEscaped } from '../control-characters.js';
-import type { EndpointStatistics, NPlusOneStatistics, SlowQueryStatistics, Statistics } from '../stats/statistics.js';
 import { type Colour, colour as colourFor } from './colour.js';
 import { compareSnapshots, type MetricChange, type SnapshotComparison } from './compare.js';
+import { fleetHeading, fleetNotes, windowText } from './fleet/fleet-notes.js';
 import {
   formatCount,
   formatMs,
@@ -13,6 +13,7 @@ import {
   formatSignedPerRequest,
   orMissing,
 } from './format.js';
+import type { Snapshot, SnapshotEndpoint, SnapshotNPlusOne, SnapshotSlowQuery } from './snapshot.js';
 
 /** Rows shown per section; the full lists are in `--json`. */
 export const REPORT_TOP_ROWS = 10;
@@ -22,7 +23,7 @@ const QUERY_COLUMN_WIDTH = 64;
 
 export interface ReportOptions {
   /** A saved snapshot to compare with. */
-  baseline?: Statistics;
+  baseline?: Snapshot;
   colour?: Colour;
 }
 
@@ -30,25 +31,31 @@ type Align = 'left' | 'right';
 
 /**
  * The human-readable report of a snapshot (and its comparison with a baseline), ending with a newline.
- * Text in a snapshot came from requests and statements, or from a file anyone could have written: its
- * control characters are printed as escapes, so that the only ones on the terminal are spanlens' colours.
+ * A fleet snapshot adds where its numbers come from and lists N+1 findings and slow queries by their
+ * query summary, which is what its metrics carry. Text in a snapshot came from requests and statements,
+ * or from a file anyone could have written: its control characters are printed as escapes, so that the
+ * only ones on the terminal are spanlens' colours.
  */
-export function renderReport(snapshot: Statistics, options: ReportOptions = {}): string {
+export function renderReport(snapshot: Snapshot, options: ReportOptions = {}): string {
   const current = withControlCharactersEscaped(snapshot);
   const baseline = options.baseline === undefined ? undefined : withControlCharactersEscaped(options.baseline);
   const colour = options.colour ?? colourFor(false);
-  const sections = [
-    `${colour.bold('spanlens report')} · service ${current.service} · ${formatCount(current.requests)} requests since ${current.since}`,
+  const fleet = current.fleet;
+  const sections =
+    fleet === undefined
+      ? [`${colour.bold('spanlens report')} · service ${current.service} · ${formatCount(current.requests)} requests since ${current.since}`]
+      : [`${colour.bold('spanlens fleet report')} · ${fleetHeading(current.service, current.requests, fleet)}`, fleetNotes(fleet)];
+  sections.push(
     endpointsSection(current.endpoints, colour),
-    nPlusOneSection(current.nPlusOne, colour),
-    slowQueriesSection(current.slowQueries, colour),
+    fleet === undefined ? nPlusOneSection(current.nPlusOne, colour) : nPlusOneBySummarySection(current.nPlusOne, colour),
+    fleet === undefined ? slowQueriesSection(current.slowQueries, colour) : slowQueriesBySummarySection(current.slowQueries, colour),
     cacheSection(current, colour),
-  ];
+  );
   if (baseline !== undefined) sections.push(comparisonSection(compareSnapshots(current, baseline), baseline, colour));
   return `${sections.join('\n\n')}\n`;
 }
 
-function endpointsSection(endpoints: EndpointStatistics[], colour: Colour): string {
+function endpointsSection(endpoints: SnapshotEndpoint[], colour: Colour): string {
   const title = heading(`Top endpoints by total time${shownOf(endpoints.length)}`, colour);
   if (endpoints.length === 0) return `${title}\nNo requests recorded yet.`;
   const rows = endpoints.slice(0, REPORT_TOP_ROWS).map((endpoint) => [
@@ -67,32 +74,50 @@ function endpointsSection(endpoints: EndpointStatistics[], colour: Colour): stri
   return `${title}\n${table(head, aligns, rows, colour)}`;
 }
 
-function nPlusOneSection(findings: NPlusOneStatistics[], colour: Colour): string {
+function nPlusOneSection(findings: SnapshotNPlusOne[], colour: Colour): string {
   const title = heading(`N+1 queries${shownOf(findings.length)}`, colour);
   if (findings.length === 0) return `${title}\nNone found.`;
   const entries = findings.slice(0, REPORT_TOP_ROWS).map((finding) =>
     [
-      `${colour.yellow(finding.route)}: up to ${formatCount(finding.repeats)} repeats in one request, ` +
+      `${colour.yellow(finding.route)}: ${finding.repeats === null ? '' : `up to ${formatCount(finding.repeats)} repeats in one request, `}` +
         `in ${formatCount(finding.occurrences)} ${plural(finding.occurrences, 'request')}`,
       `  query:      ${finding.query}`,
-      `  suggestion: ${finding.suggestion}`,
+      ...(finding.suggestion === null ? [] : [`  suggestion: ${finding.suggestion}`]),
     ].join('\n'),
   );
   return `${title}\n${entries.join('\n\n')}`;
 }
 
-function slowQueriesSection(queries: SlowQueryStatistics[], colour: Colour): string {
+function nPlusOneBySummarySection(findings: SnapshotNPlusOne[], colour: Colour): string {
+  const title = heading(`N+1 queries by route and query summary${shownOf(findings.length)}`, colour);
+  if (findings.length === 0) return `${title}\nNone found.`;
+  const rows = findings.slice(0, REPORT_TOP_ROWS).map((finding) => [colour.yellow(finding.route), finding.query, formatCount(finding.occurrences)]);
+  return [
+    title,
+    table(['route', 'query summary', 'findings'], ['left', 'left', 'right'], rows, colour),
+    "The statement, its repeats and the suggested fix are on each finding's trace (span event spanlens.n_plus_one) and in the instance's /stats.",
+  ].join('\n');
+}
+
+function slowQueriesBySummarySection(queries: SnapshotSlowQuery[], colour: Colour): string {
+  const title = heading(`Slow queries by count${shownOf(queries.length)}`, colour);
+  if (queries.length === 0) return `${title}\nNone.`;
+  const rows = queries.slice(0, REPORT_TOP_ROWS).map((query) => [query.query, formatCount(query.count)]);
+  return `${title}\n${table(['query summary', 'count'], ['left', 'right'], rows, colour)}`;
+}
+
+function slowQueriesSection(queries: SnapshotSlowQuery[], colour: Colour): string {
   const title = heading(`Slow queries by total time${shownOf(queries.length)}`, colour);
   if (queries.length === 0) return `${title}\nNone.`;
   const rows = queries
     .slice(0, REPORT_TOP_ROWS)
-    .map((query) => [query.query, formatCount(query.count), formatMs(query.avgMs), formatMs(query.maxMs)]);
+    .map((query) => [query.query, formatCount(query.count), formatMsOrMissing(query.avgMs), formatMsOrMissing(query.maxMs)]);
   return `${title}\n${table(['query', 'count', 'avg ms', 'max ms'], ['left', 'right', 'right', 'right'], rows, colour, [
     QUERY_COLUMN_WIDTH,
   ])}`;
 }
 
-function cacheSection(current: Statistics, colour: Colour): string {
+function cacheSection(current: Snapshot, colour: Colour): string {
   const { cache } = current;
   const lookups = cache.hits + cache.misses;
   const title = heading('Cache', colour);
@@ -112,11 +137,14 @@ function cacheSection(current: Statistics, colour: Colour): string {
   return `${title}\n${summary}${more}\n${namespaces}`;
 }
 
-function comparisonSection(comparison: SnapshotComparison, baseline: Statistics, colour: Colour): string {
-  const title = heading(`Compared with the baseline (${formatCount(baseline.requests)} requests since ${baseline.since})`, colour);
+function comparisonSection(comparison: SnapshotComparison, baseline: Snapshot, colour: Colour): string {
+  const when = baseline.fleet === undefined ? `since ${baseline.since}` : windowText(baseline.fleet);
+  const compared = comparison.endpoints.length;
+  const top = compared > REPORT_TOP_ROWS ? `, the top ${REPORT_TOP_ROWS} of ${formatCount(compared)} endpoints by total time` : '';
+  const title = heading(`Compared with the baseline (${formatCount(baseline.requests)} requests ${when})${top}`, colour);
   const lines = [title];
-  if (comparison.endpoints.length > 0) {
-    const rows = comparison.endpoints.map((endpoint) => [
+  if (compared > 0) {
+    const rows = comparison.endpoints.slice(0, REPORT_TOP_ROWS).map((endpoint) => [
       orMissing(endpoint.method),
       endpoint.route,
       beforeAfter(endpoint.avgMs, formatMs),
@@ -187,6 +215,10 @@ function beforeAfter(metric: MetricChange, format: (value: number) => string): s
 function change(metric: MetricChange, format: (value: number) => string, colour: Colour): string {
   const text = `${format(metric.change)} (${formatSignedPercent(metric.changePercent)})`;
   return metric.change < 0 ? colour.green(text) : metric.change > 0 ? colour.red(text) : text;
+}
+
+function formatMsOrMissing(ms: number | null): string {
+  return orMissing(ms === null ? null : formatMs(ms));
 }
 
 function formatPercentMagnitude(percent: number): string {

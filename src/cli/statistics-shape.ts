@@ -1,4 +1,4 @@
-import type { Statistics } from '../stats/statistics.js';
+import type { Snapshot } from './snapshot.js';
 
 /** Why a parsed JSON value is not a `Statistics` snapshot: the first offending field. */
 export class SnapshotShapeError extends Error {
@@ -7,45 +7,50 @@ export class SnapshotShapeError extends Error {
 
 type Field = 'string' | 'string?' | 'number' | 'number?';
 
+// Fields marked `?` may be null: in `/stats` only the rates, in a fleet snapshot also what metrics
+// cannot tell (exact extremes, fingerprints, statement text, N+1 repeats and suggestions).
+
 const ENDPOINT_FIELDS: Record<string, Field> = {
   method: 'string?',
   route: 'string',
   requests: 'number',
   avgMs: 'number',
-  minMs: 'number',
-  maxMs: 'number',
+  minMs: 'number?',
+  maxMs: 'number?',
   p50Ms: 'number',
   p95Ms: 'number',
   p99Ms: 'number',
   slow: 'number',
   dbQueriesAvg: 'number',
-  dbQueriesMax: 'number',
+  dbQueriesMax: 'number?',
   cacheHitRate: 'number?',
   nPlusOne: 'number',
 };
 const CACHE_FIELDS: Record<string, Field> = { hits: 'number', misses: 'number', hitRate: 'number?' };
 const NAMESPACE_FIELDS: Record<string, Field> = { namespace: 'string?', ...CACHE_FIELDS };
 const SLOW_QUERY_FIELDS: Record<string, Field> = {
-  fingerprint: 'string',
+  fingerprint: 'string?',
   query: 'string',
   count: 'number',
-  avgMs: 'number',
-  maxMs: 'number',
+  avgMs: 'number?',
+  maxMs: 'number?',
 };
 const N_PLUS_ONE_FIELDS: Record<string, Field> = {
   route: 'string',
-  fingerprint: 'string',
+  fingerprint: 'string?',
   query: 'string',
-  repeats: 'number',
+  repeats: 'number?',
   occurrences: 'number',
-  suggestion: 'string',
+  suggestion: 'string?',
 };
+const FLEET_FIELDS: Record<string, Field> = { prometheus: 'string', selector: 'string', range: 'string', start: 'string', end: 'string' };
+const TARGET_FIELDS: Record<string, Field> = { job: 'string', instance: 'string' };
 
 /**
- * Checks that `value` has every field of a `Statistics` snapshot with the right type and returns it
- * unchanged (fields it does not know are kept, so newer snapshots still load).
+ * Checks that `value` has every field of a snapshot (`/stats` or fleet) with the right type and returns
+ * it unchanged (fields it does not know are kept, so newer snapshots still load).
  */
-export function asStatistics(value: unknown): Statistics {
+export function asSnapshot(value: unknown): Snapshot {
   const root = objectAt(value, 'the snapshot');
   checkFields(root, { service: 'string', since: 'string', requests: 'number' }, '');
   arrayAt(root['endpoints'], 'endpoints').forEach((item, i) =>
@@ -62,7 +67,20 @@ export function asStatistics(value: unknown): Statistics {
   arrayAt(root['nPlusOne'], 'nPlusOne').forEach((item, i) =>
     checkFields(objectAt(item, `nPlusOne[${i}]`), N_PLUS_ONE_FIELDS, `nPlusOne[${i}].`),
   );
-  return value as Statistics;
+  if (root['fleet'] !== undefined) checkFleet(objectAt(root['fleet'], 'fleet'));
+  return value as Snapshot;
+}
+
+function checkFleet(fleet: Record<string, unknown>): void {
+  checkFields(fleet, { ...FLEET_FIELDS, scrapeTargets: 'number' }, 'fleet.');
+  for (const list of ['instances', 'down', 'extrapolated']) {
+    arrayAt(fleet[list], `fleet.${list}`).forEach((item, i) =>
+      checkFields(objectAt(item, `fleet.${list}[${i}]`), TARGET_FIELDS, `fleet.${list}[${i}].`),
+    );
+  }
+  arrayAt(fleet['requestDurationBucketsMs'], 'fleet.requestDurationBucketsMs').forEach((bound, i) => {
+    if (typeof bound !== 'number' || !Number.isFinite(bound)) throw new SnapshotShapeError(`fleet.requestDurationBucketsMs[${i}] is not a number`);
+  });
 }
 
 function objectAt(value: unknown, path: string): Record<string, unknown> {

@@ -9,6 +9,15 @@ export interface PromSample {
   value: [number, string];
 }
 
+export interface PrometheusOptions {
+  /** Scrape job name (the `job` label). */
+  job?: string;
+  /** Targets also scraped but expected down (nothing listens there). */
+  downTargets?: string[];
+  /** An existing TSDB directory to serve (for example one built by promtool); the server scrapes nothing then. */
+  dataDir?: string;
+}
+
 /** A real Prometheus server (Debian's `prometheus`) scraping the given targets every second. */
 export class PrometheusServer {
   private child: ChildProcess | undefined;
@@ -16,18 +25,27 @@ export class PrometheusServer {
   private port = 0;
   private log = '';
 
-  constructor(private readonly targets: string[]) {}
+  constructor(
+    private readonly targets: string[],
+    private readonly options: PrometheusOptions = {},
+  ) {}
+
+  /** The base URL of its HTTP API. */
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
 
   async start(): Promise<void> {
     this.port = await freePort();
+    const job = this.options.job ?? 'spanlens';
+    const scraped = [...this.targets, ...(this.options.downTargets ?? [])];
     const config = [
       'global:',
       '  scrape_interval: 1s',
       '  evaluation_interval: 1s',
-      'scrape_configs:',
-      '  - job_name: spanlens',
-      '    static_configs:',
-      `      - targets: [${this.targets.map((target) => `'${target}'`).join(', ')}]`,
+      ...(scraped.length === 0
+        ? []
+        : ['scrape_configs:', `  - job_name: ${job}`, '    static_configs:', `      - targets: [${scraped.map((target) => `'${target}'`).join(', ')}]`]),
       '',
     ].join('\n');
     writeFileSync(path.join(this.dir, 'prometheus.yml'), config);
@@ -35,7 +53,7 @@ export class PrometheusServer {
       'prometheus',
       [
         `--config.file=${path.join(this.dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${path.join(this.dir, 'data')}`,
+        `--storage.tsdb.path=${this.options.dataDir ?? path.join(this.dir, 'data')}`,
         `--web.listen-address=127.0.0.1:${this.port}`,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -44,7 +62,11 @@ export class PrometheusServer {
     const missing = new Promise<never>((_, reject) =>
       this.child!.once('error', (error) => reject(new Error(`cannot run prometheus (${error.message}); install it: apt-get install -y prometheus`))),
     );
-    await Promise.race([missing, this.waitFor('up{job="spanlens"} == 1', (samples) => samples.length === this.targets.length, 30_000)]);
+    const ready =
+      this.targets.length === 0
+        ? this.waitFor('vector(1)', (samples) => samples.length === 1, 60_000)
+        : this.waitFor(`up{job="${job}"} == 1`, (samples) => samples.length === this.targets.length, 30_000);
+    await Promise.race([missing, ready]);
   }
 
   async stop(): Promise<void> {

@@ -48,6 +48,19 @@ describe('renderReport', () => {
     expect(text).not.toContain(`/route-${REPORT_TOP_ROWS} `);
   });
 
+  it(`compares only the top ${REPORT_TOP_ROWS} endpoints row by row, and all of them in the overall line`, () => {
+    const snapshot = load('compare-current');
+    const template = snapshot.endpoints[0]!;
+    const endpoints: EndpointStatistics[] = Array.from({ length: 15 }, (_, i) => ({ ...template, route: `/route-${i}` }));
+    const slower = endpoints.map((endpoint) => ({ ...endpoint, avgMs: endpoint.avgMs * 2 }));
+    const text = renderReport({ ...snapshot, endpoints: slower }, { baseline: { ...snapshot, endpoints } });
+    const comparison = text.slice(text.indexOf('Compared with the baseline'));
+    expect(comparison.split('\n')[0]).toMatch(new RegExp(`, the top ${REPORT_TOP_ROWS} of 15 endpoints by total time$`));
+    expect(comparison).toContain(`/route-${REPORT_TOP_ROWS - 1} `);
+    expect(comparison).not.toContain(`/route-${REPORT_TOP_ROWS} `);
+    expect(comparison).toContain('(averages over the 15 endpoints in both snapshots');
+  });
+
   it('says so when there is nothing to show', () => {
     const empty: Statistics = {
       service: 'idle',
