@@ -83,6 +83,23 @@ describe('when things around spanlens fail', () => {
     await app.stop();
     expect(receiver.spans).toEqual([]);
     expect(receiver.protobufExports).toEqual([]);
+
+    // The same app and variables, but for OTEL_SDK_DISABLED: spanlens serves and exports, so the
+    // silence above is the switch's doing.
+    const enabled = await AppProcess.start({
+      app: 'http-app.mjs',
+      env: {
+        ...schema.env(),
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+        OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort),
+      },
+    });
+    await observe(enabled, ['/meetings/3']);
+    await receiver.waitFor((received) => serverRoots(received).length === 1);
+    expect(await isListening(metricsPort)).toBe(true);
+    await enabled.stop();
     await receiver.stop();
   });
 
@@ -176,11 +193,14 @@ describe('how the process ends', () => {
     expect(expected).toEqual({ code: null, signal: 'SIGTERM' });
     expect(plain.stdout).toContain('cleanup ran (SIGTERM)');
 
+    const metricsPort = await freePort();
     const app = await AppProcess.start({
       app: 'signal-exit-app.cjs',
       preload,
-      env: { SIGNAL_EXIT_MAJOR: major, OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' },
+      env: { SIGNAL_EXIT_MAJOR: major, OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPort) },
     });
+    // spanlens is running in this app (its metrics answer), so the ending below is spanlens' doing.
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
     expect(await app.stop()).toEqual(expected);
     expect(app.stdout).toContain('cleanup ran (SIGTERM)');
   });
