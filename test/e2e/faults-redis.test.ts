@@ -6,8 +6,12 @@ import { TestSchema } from './helpers/postgres';
 import { ProcessMemory } from './helpers/process-memory';
 import { RedisServer } from './helpers/redis-server';
 
-/** Generous: the preloaded app settles near 290 MiB under a request loop; a leak would pass it. */
-const RSS_CEILING_MIB = 450;
+/**
+ * A sanity bound on peak RSS: the preloaded app settles near 300 MiB under this load on Node 22 and near
+ * 750 MiB on Node 24, whose V8 collects later on a machine with this much memory. What spanlens retains
+ * is bounded by faults-otlp (heap after a full collection) and faults-unended-spans.
+ */
+const RSS_CEILING_MIB = 1_024;
 const LOAD_MS = 12_000;
 const REDIS_DOWN_AT_MS = 3_000;
 const REDIS_BACK_AT_MS = 7_000;
