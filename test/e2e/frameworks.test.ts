@@ -50,10 +50,10 @@ describe.each([
     expect(meetings).toMatchObject({ method: 'GET', requests: 50, dbQueriesAvg: 3, dbQueriesMax: 3, slow: 0, nPlusOne: 0 });
     const ordered = ['minMs', 'p50Ms', 'p95Ms', 'p99Ms', 'maxMs'].map((key) => Number(meetings[key]));
     expect([...ordered].sort((a, b) => a - b)).toEqual(ordered);
-    expect(stats.slowQueries).toHaveLength(1);
-    expect(stats.slowQueries[0]).toMatchObject({ count: 1 });
-    expect(stats.slowQueries[0]!.maxMs).toBeGreaterThanOrEqual(250);
-    expect(stats.slowQueries[0]!.query).toContain('pg_sleep(');
-    expect(stats.slowQueries[0]!.query).not.toContain('0.25');
+    // The report's pg_sleep(0.25) is slow; on a starved machine a meeting query may be too, so look it up.
+    const sleep = stats.slowQueries.find((slowQuery) => slowQuery.query.includes('pg_sleep('));
+    expect(sleep).toMatchObject({ count: 1 });
+    expect(sleep!.maxMs).toBeGreaterThanOrEqual(250);
+    expect(sleep!.query).not.toContain('0.25');
   });
 });
