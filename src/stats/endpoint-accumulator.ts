@@ -19,6 +19,7 @@ export class EndpointAccumulator {
   private cacheHits = 0;
   private cacheMisses = 0;
   private withNPlusOne = 0;
+  private totalHttpCalls = 0;
 
   constructor(
     readonly method: string | null,
@@ -39,6 +40,7 @@ export class EndpointAccumulator {
     this.cacheHits += summary.cacheHits;
     this.cacheMisses += summary.cacheMisses;
     if (summary.nPlusOne.length > 0) this.withNPlusOne += 1;
+    this.totalHttpCalls += summary.httpCallCount;
   }
 
   /** Total time spent in this endpoint, the order of the report. */
@@ -62,6 +64,7 @@ export class EndpointAccumulator {
       dbQueriesMax: this.maxQueries,
       cacheHitRate: hitRate(this.cacheHits, this.cacheMisses),
       nPlusOne: this.withNPlusOne,
+      httpCallsAvg: roundRatio(this.totalHttpCalls / this.requests),
     };
   }
 
