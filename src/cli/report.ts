@@ -1,7 +1,8 @@
 import Table from 'cli-table3';
-import type { EndpointStatistics, NPlusOneStatistics, SlowQueryStatistics, Statistics } from '../stats/statistics.js';
+import type { EndpointStatistics, SlowQueryStatistics, Statistics } from '../stats/statistics.js';
 import { type Colour, colour as colourFor } from './colour.js';
 import { compareSnapshots, type MetricChange, type SnapshotComparison } from './compare.js';
+import { findingsSection } from './findings-section.js';
 import {
   formatCount,
   formatMs,
@@ -33,7 +34,7 @@ export function renderReport(current: Statistics, options: ReportOptions = {}): 
   const sections = [
     `${colour.bold('spanlens report')} · service ${current.service} · ${formatCount(current.requests)} requests since ${current.since}`,
     endpointsSection(current.endpoints, colour),
-    nPlusOneSection(current.nPlusOne, colour),
+    findingsSection(current, colour, REPORT_TOP_ROWS),
     slowQueriesSection(current.slowQueries, colour),
     cacheSection(current, colour),
   ];
@@ -60,20 +61,6 @@ function endpointsSection(endpoints: EndpointStatistics[], colour: Colour): stri
   const head = ['method', 'route', 'requests', 'avg ms', 'p95 ms', 'p99 ms', 'queries/req', 'slow', 'cache hit rate'];
   const aligns: Align[] = ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'];
   return `${title}\n${table(head, aligns, rows, colour)}`;
-}
-
-function nPlusOneSection(findings: NPlusOneStatistics[], colour: Colour): string {
-  const title = heading(`N+1 queries${shownOf(findings.length)}`, colour);
-  if (findings.length === 0) return `${title}\nNone found.`;
-  const entries = findings.slice(0, REPORT_TOP_ROWS).map((finding) =>
-    [
-      `${colour.yellow(finding.route)}: up to ${formatCount(finding.repeats)} repeats in one request, ` +
-        `in ${formatCount(finding.occurrences)} ${plural(finding.occurrences, 'request')}`,
-      `  query:      ${finding.query}`,
-      `  suggestion: ${finding.suggestion}`,
-    ].join('\n'),
-  );
-  return `${title}\n${entries.join('\n\n')}`;
 }
 
 function slowQueriesSection(queries: SlowQueryStatistics[], colour: Colour): string {
