@@ -1,7 +1,8 @@
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-type AttributeValue = string | number | boolean | undefined;
+type ScalarValue = string | number | boolean | undefined;
+type AttributeValue = ScalarValue | ScalarValue[];
 
 /** A span as the receiver decoded it from OTLP/JSON, attributes flattened to plain values. */
 export interface ReceivedSpan {
@@ -17,15 +18,27 @@ export interface ReceivedSpan {
   statusCode: number;
 }
 
+interface OtlpAnyValue {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+  arrayValue?: { values?: OtlpAnyValue[] };
+}
+
 interface OtlpKeyValue {
   key: string;
-  value: { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
+  value: OtlpAnyValue;
+}
+
+function scalarOf(value: OtlpAnyValue): ScalarValue {
+  return value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.doubleValue ?? value.boolValue;
 }
 
 function flatten(attributes: OtlpKeyValue[] | undefined): Record<string, AttributeValue> {
   const result: Record<string, AttributeValue> = {};
   for (const { key, value } of attributes ?? []) {
-    result[key] = value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.doubleValue ?? value.boolValue;
+    result[key] = value.arrayValue !== undefined ? (value.arrayValue.values ?? []).map(scalarOf) : scalarOf(value);
   }
   return result;
 }
