@@ -29,6 +29,7 @@ const OPERATION_OF_METHOD: Readonly<Record<string, KeyvOperation>> = {
   delete: 'delete',
   deleteMany: 'deleteMany',
   has: 'has',
+  hasMany: 'hasMany',
   clear: 'clear',
 };
 
