@@ -41,6 +41,7 @@ const OPERATION_OF_METHOD: Readonly<Record<string, KeyvOperation>> = {
   delete: 'delete',
   deleteMany: 'deleteMany',
   has: 'has',
+  hasMany: 'hasMany',
   clear: 'clear',
 };
 

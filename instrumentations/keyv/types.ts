@@ -2,16 +2,16 @@ import type { Span } from '@opentelemetry/api';
 import type { InstrumentationConfig } from '@opentelemetry/instrumentation';
 
 /** The keyv operations that get a span, named `keyv.<operation>`. */
-export type KeyvOperation = 'get' | 'getMany' | 'set' | 'setMany' | 'delete' | 'deleteMany' | 'has' | 'clear';
+export type KeyvOperation = 'get' | 'getMany' | 'set' | 'setMany' | 'delete' | 'deleteMany' | 'has' | 'hasMany' | 'clear';
 
 /** What a `responseHook` learns about a finished operation; never the keys or values. */
 export interface KeyvResponseHookInfo {
   operation: KeyvOperation;
   /** `get` and `has`: whether a value came back (`get`) or `true` did (`has`). */
   hit?: boolean;
-  /** `getMany`: how many keys had a value. */
+  /** `getMany`: how many keys had a value; `hasMany`: how many exist. */
   hits?: number;
-  /** `getMany`: how many keys had none. */
+  /** `getMany`: how many keys had none; `hasMany`: how many do not exist. */
   misses?: number;
 }
 

@@ -70,7 +70,7 @@ export function startAttributes(
 
 /**
  * What the result says about hits: a `get` hits when a value comes back (`undefined` is a miss; a stored
- * `null`, `0` or `false` is a hit), a `has` when it returns `true`, and `getMany` counts both.
+ * `null`, `0` or `false` is a hit), a `has` when it returns `true`; `getMany` and `hasMany` count both.
  */
 export function resultInfo(operation: KeyvOperation, result: unknown): KeyvResponseHookInfo {
   switch (operation) {
@@ -81,6 +81,11 @@ export function resultInfo(operation: KeyvOperation, result: unknown): KeyvRespo
     case 'getMany': {
       if (!Array.isArray(result)) return { operation };
       const hits = result.filter((value) => value !== undefined).length;
+      return { operation, hits, misses: result.length - hits };
+    }
+    case 'hasMany': {
+      if (!Array.isArray(result)) return { operation };
+      const hits = result.filter((exists) => exists === true).length;
       return { operation, hits, misses: result.length - hits };
     }
     default:

@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import { withControlCharactersEscaped } from '../control-characters.js';
 import { type Colour, colour as colourFor } from './colour.js';
 import { compareSnapshots, type MetricChange, type SnapshotComparison } from './compare.js';
+import { findingsSection } from './findings-section.js';
 import { fleetHeading, fleetNotes, windowText } from './fleet/fleet-notes.js';
 import {
   formatCount,
@@ -47,7 +48,7 @@ export function renderReport(snapshot: Snapshot, options: ReportOptions = {}): s
       : [`${colour.bold('spanlens fleet report')} · ${fleetHeading(current.service, current.requests, fleet)}`, fleetNotes(fleet)];
   sections.push(
     endpointsSection(current.endpoints, colour),
-    fleet === undefined ? nPlusOneSection(current.nPlusOne, colour) : nPlusOneBySummarySection(current.nPlusOne, colour),
+    fleet === undefined ? findingsSection(current, colour, REPORT_TOP_ROWS) : nPlusOneBySummarySection(current.nPlusOne, colour),
     fleet === undefined ? slowQueriesSection(current.slowQueries, colour) : slowQueriesBySummarySection(current.slowQueries, colour),
     cacheSection(current, colour),
   );
@@ -72,20 +73,6 @@ function endpointsSection(endpoints: SnapshotEndpoint[], colour: Colour): string
   const head = ['method', 'route', 'requests', 'avg ms', 'p95 ms', 'p99 ms', 'queries/req', 'slow', 'cache hit rate'];
   const aligns: Align[] = ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'];
   return `${title}\n${table(head, aligns, rows, colour)}`;
-}
-
-function nPlusOneSection(findings: SnapshotNPlusOne[], colour: Colour): string {
-  const title = heading(`N+1 queries${shownOf(findings.length)}`, colour);
-  if (findings.length === 0) return `${title}\nNone found.`;
-  const entries = findings.slice(0, REPORT_TOP_ROWS).map((finding) =>
-    [
-      `${colour.yellow(finding.route)}: ${finding.repeats === null ? '' : `up to ${formatCount(finding.repeats)} repeats in one request, `}` +
-        `in ${formatCount(finding.occurrences)} ${plural(finding.occurrences, 'request')}`,
-      `  query:      ${finding.query}`,
-      ...(finding.suggestion === null ? [] : [`  suggestion: ${finding.suggestion}`]),
-    ].join('\n'),
-  );
-  return `${title}\n${entries.join('\n\n')}`;
 }
 
 function nPlusOneBySummarySection(findings: SnapshotNPlusOne[], colour: Colour): string {

@@ -1,4 +1,4 @@
-import type { CacheStatistics, EndpointStatistics, NPlusOneStatistics, SlowQueryStatistics } from '../stats/statistics.js';
+import type { LoopStatistics, CacheStatistics, EndpointStatistics, NPlusOneStatistics, SlowQueryStatistics } from '../stats/statistics.js';
 
 /** `T` with the fields `K` also allowed to be null. */
 type OrNull<T, K extends keyof T> = Omit<T, K> & { [P in K]: T[P] | null };
@@ -17,6 +17,8 @@ export interface Snapshot {
   cache: CacheStatistics;
   slowQueries: SnapshotSlowQuery[];
   nPlusOne: SnapshotNPlusOne[];
+  /** Loops (MN+1) of a process's `/stats`; fleet snapshots have none. */
+  loops?: LoopStatistics[];
   /** Only on a fleet snapshot. */
   fleet?: FleetWindow;
 }

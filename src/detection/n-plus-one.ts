@@ -2,6 +2,7 @@ import { categorizeStatementText } from '../sql/statement-class.js';
 import { genericBatchingSuggestion, suggestCacheBatching } from '../sql/suggestion.js';
 import type { DetectionSpan, DetectionSpanKind } from './detection-span.js';
 import { type IgnoreList, compileIgnoreList } from './ignore-list.js';
+import { type NPlusOneLoop, type RepeatedGroup, findLoops } from './loops.js';
 import { mergedDurationMs } from './merged-duration.js';
 
 export const DEFAULT_N_PLUS_ONE_MIN_REPEATS = 5;
@@ -26,7 +27,7 @@ export interface NPlusOneOptions {
   ignore?: readonly string[];
 }
 
-/** The same statement (or cache lookup) repeated under one parent span in one request. */
+/** The same statement (or cache operation, or outgoing HTTP call) repeated under one parent span in one request. */
 export interface NPlusOneFinding {
   kind: DetectionSpanKind;
   /** The span the repeats are children of; `undefined` when they had no parent. */
@@ -45,6 +46,13 @@ export interface NPlusOneFinding {
   firstSpanId: string;
 }
 
+/** What one finished request shows: its N+1 findings, and the loops some of them form together. */
+export interface NPlusOneAnalysis {
+  findings: NPlusOneFinding[];
+  /** Loops (MN+1) whose statements are among `findings` (the same objects). */
+  loops: Array<NPlusOneLoop<NPlusOneFinding>>;
+}
+
 interface Group {
   readonly spans: DetectionSpan[];
 }
@@ -53,7 +61,7 @@ function isValidSpan(span: DetectionSpan): boolean {
   return (
     typeof span === 'object' &&
     span !== null &&
-    (span.kind === 'db' || span.kind === 'cache') &&
+    (span.kind === 'db' || span.kind === 'cache' || span.kind === 'http') &&
     typeof span.fingerprint === 'string' &&
     span.fingerprint.length > 0 &&
     Number.isFinite(span.startMs) &&
@@ -101,17 +109,24 @@ export class NPlusOneDetector {
     return this.ignoreList.invalid;
   }
 
+  /** The N+1 findings of one finished request, the longest first. */
   detect(spans: readonly DetectionSpan[]): NPlusOneFinding[] {
-    if (!Array.isArray(spans) || spans.length < this.minRepeats) return [];
+    return this.analyze(spans).findings;
+  }
+
+  /** The N+1 findings of one finished request, the longest first, and the loops they form. */
+  analyze(spans: readonly DetectionSpan[]): NPlusOneAnalysis {
+    if (!Array.isArray(spans) || spans.length < this.minRepeats) return { findings: [], loops: [] };
     // parent span → fingerprint → group, one map per kind: no key strings are built per span.
     const databaseGroups = new Map<string | undefined, Map<string, Group>>();
     const cacheGroups = new Map<string | undefined, Map<string, Group>>();
+    const httpGroups = new Map<string | undefined, Map<string, Group>>();
     const groups: Group[] = [];
     const patternVerdicts = this.ignoreList.patterns.length > 0 ? new Map<string, boolean>() : undefined;
 
     for (const span of spans) {
       if (!isValidSpan(span) || !this.counts(span, patternVerdicts)) continue;
-      const byParent = span.kind === 'db' ? databaseGroups : cacheGroups;
+      const byParent = span.kind === 'db' ? databaseGroups : span.kind === 'cache' ? cacheGroups : httpGroups;
       let byFingerprint = byParent.get(span.parentSpanId);
       if (byFingerprint === undefined) {
         byFingerprint = new Map();
@@ -128,6 +143,7 @@ export class NPlusOneDetector {
     }
 
     const findings: NPlusOneFinding[] = [];
+    const repeated: Array<RepeatedGroup<NPlusOneFinding>> = [];
     for (const { spans: repeats } of groups) {
       if (repeats.length < this.minRepeats) continue;
       const durationMs = mergedDurationMs(repeats);
@@ -135,7 +151,7 @@ export class NPlusOneDetector {
       let summedDurationMs = 0;
       for (const span of repeats) summedDurationMs += durationOf(span);
       const first = repeats[0] as DetectionSpan;
-      findings.push({
+      const finding: NPlusOneFinding = {
         kind: first.kind,
         parentSpanId: first.parentSpanId,
         fingerprint: first.fingerprint,
@@ -146,10 +162,27 @@ export class NPlusOneDetector {
         summedDurationMs,
         suggestion: suggestionFor(first),
         firstSpanId: first.spanId,
-      });
+      };
+      findings.push(finding);
+      repeated.push({ finding, spans: repeats });
     }
+    if (findings.length === 0) return { findings, loops: [] };
+    // Loops are looked for among every finding, before the list is cut to its cap.
+    const loops = findings.length > 1 ? findLoops(repeated) : [];
     if (findings.length > 1) findings.sort((a, b) => b.durationMs - a.durationMs);
-    return findings.length > MAX_FINDINGS_PER_REQUEST ? findings.slice(0, MAX_FINDINGS_PER_REQUEST) : findings;
+    return {
+      findings: findings.length > MAX_FINDINGS_PER_REQUEST ? findings.slice(0, MAX_FINDINGS_PER_REQUEST) : findings,
+      loops,
+    };
+  }
+
+  /**
+   * Whether `SPANLENS_N_PLUS_ONE_IGNORE` names this shape, so that nothing is spent on a finding that
+   * will never be reported (its call site). Not for the hot path: regexes are tested on every call.
+   */
+  ignores(fingerprint: string, normalized: string): boolean {
+    if (this.ignoreList.fingerprints.has(fingerprint)) return true;
+    return this.ignoreList.patterns.some((pattern) => pattern.test(normalized));
   }
 
   private counts(span: DetectionSpan, patternVerdicts: Map<string, boolean> | undefined): boolean {

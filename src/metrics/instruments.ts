@@ -34,7 +34,7 @@ export function createInstruments(meterProvider: MeterProvider): SpanlensInstrum
       unit: '{query}',
     }),
     nPlusOne: meter.createCounter('spanlens.n_plus_one', {
-      description: 'N+1 query patterns found in requests',
+      description: 'N+1 patterns found in requests: repeated queries, cache operations or outgoing HTTP calls',
       unit: '{finding}',
     }),
     cacheOperations: meter.createCounter('spanlens.cache.operations', {

@@ -36,7 +36,11 @@ export class RequestMetrics {
     const unlisted = request.slowQueryCount - request.slowQueries.length;
     if (unlisted > 0) instruments.slowQueries.add(unlisted, { 'http.route': route, 'db.query.summary': OVERFLOW_LABEL });
     for (const finding of request.nPlusOne) {
-      instruments.nPlusOne.add(1, { 'http.route': route, 'db.query.summary': this.summaries.limit(finding.summary) });
+      instruments.nPlusOne.add(1, {
+        'http.route': route,
+        'db.query.summary': this.summaries.limit(finding.summary),
+        'spanlens.n_plus_one.kind': finding.kind,
+      });
     }
   }
 

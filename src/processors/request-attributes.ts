@@ -13,4 +13,5 @@ export const REQUEST_ATTRIBUTES = {
   nPlusOneCount: 'spanlens.n_plus_one.count',
   // Trace backends search by exact tag value (Jaeger): `count > 0` cannot be asked, `found = true` can.
   nPlusOneFound: 'spanlens.n_plus_one.found',
+  httpClientCallCount: 'spanlens.http_client.call_count',
 } as const;

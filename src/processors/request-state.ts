@@ -1,4 +1,6 @@
 import type { Span } from '@opentelemetry/sdk-trace';
+import type { CallSite } from '../call-sites/call-site.js';
+import { CallSiteWatch } from '../call-sites/call-site-watch.js';
 import { type DetectionSpan, mergedDurationMs } from '../detection/index.js';
 import type { SlowQuerySample } from './request-summary.js';
 
@@ -8,8 +10,6 @@ export const MAX_SLOW_QUERIES_PER_REQUEST = 50;
 export const MAX_CACHE_NAMESPACES_PER_REQUEST = 20;
 /** Database and cache spans kept per request for N+1 detection; later ones are counted, not examined. */
 export const MAX_DETECTION_SPANS_PER_REQUEST = 2_000;
-
-
 
 /** What spanlens has learned about one request (a local root span) while it runs. */
 export class RequestState {
@@ -27,6 +27,10 @@ export class RequestState {
   readonly cacheLookups = new Map<string, { hits: number; misses: number }>();
   /** Set once the root has ended (or was dropped): late children no longer change it. */
   closed = false;
+  /** Outgoing HTTP calls that ended while the request ran. */
+  httpCallCount = 0;
+  /** Operations counted as the app issues them, for the call sites of N+1s; made on first use. */
+  private watch: CallSiteWatch | undefined;
 
   constructor(
     readonly root: Span,
@@ -62,6 +66,17 @@ export class RequestState {
     if (slow === undefined) return;
     this.slowQueryCount += 1;
     if (this.slowQueries.length < MAX_SLOW_QUERIES_PER_REQUEST) this.slowQueries.push(slow);
+  }
+
+  /** The request's call-site watch, counting up to `threshold` repeats per group. */
+  callSiteWatch(threshold: number): CallSiteWatch {
+    this.watch ??= new CallSiteWatch(threshold);
+    return this.watch;
+  }
+
+  /** Where the app issued the group of `shape` under `parentSpanId`; `null` when unknown. */
+  callSiteOf(parentSpanId: string | undefined, shape: string): CallSite | null {
+    return this.watch?.callSiteOf(parentSpanId, shape) ?? null;
   }
 
   /** Keeps a span for N+1 detection, unless this request already keeps its maximum. */

@@ -1,6 +1,7 @@
-import { type Context, type MeterProvider, trace } from '@opentelemetry/api';
+import { type Context, type MeterProvider, context, trace } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { CallSiteFinder } from '../call-sites/call-site.js';
 import { warnOnce } from '../diag-once.js';
 import { redactQuotedText } from '../quoted-text.js';
 import { RequestMetrics } from '../metrics/request-metrics.js';
@@ -10,13 +11,21 @@ import {
   type DetectionSpan,
   NPlusOneDetector,
   type NPlusOneFinding,
+  type NPlusOneLoop,
+  type SpanTiming,
+  cacheShape,
   cacheSpanRecord,
   databaseSpanRecord,
+  httpShape,
+  httpSpanRecord,
 } from '../detection/index.js';
 import { roundMs } from '../stats/rounding.js';
-import { SqlFingerprinter } from '../sql/index.js';
+import { type SqlAnalysis, SqlFingerprinter } from '../sql/index.js';
+import { FINDING_EVENTS, findingEventAttributes, loopEventAttributes } from './finding-events.js';
+import { type HttpClientCall, httpClientCallOf } from './http-client-span.js';
+import { PathTemplates } from './path-templates.js';
 import { type RequestProgress, RequestState } from './request-state.js';
-import type { NPlusOneSample, RequestSummary, SlowQuerySample } from './request-summary.js';
+import type { NPlusOneLoopSample, NPlusOneSample, RequestSummary, SlowQuerySample } from './request-summary.js';
 import { methodOf } from './route.js';
 import { REQUEST_ATTRIBUTES } from './request-attributes.js';
 import { RouteLabels } from './route-labels.js';
@@ -42,6 +51,8 @@ export interface RequestStatisticsProcessorOptions {
   nPlusOneDetector?: NPlusOneDetector;
   /** What database spans export as their statement text (`SPANLENS_DB_QUERY_TEXT`); default `sanitized`. */
   dbQueryText?: DbQueryTextMode;
+  /** Finds the app's frame when a group reaches the repeat threshold; defaults to one for this installation. */
+  callSiteFinder?: CallSiteFinder;
 }
 
 // The statement attribute of the semantic conventions, and the one older instrumentations still set.
@@ -56,10 +67,24 @@ const EXCEPTION_TEXT_ATTRIBUTES = ['exception.message', 'exception.stacktrace'];
  *
  * Database spans that end after their root are flagged slow on their own span but no longer change the
  * root, whose attributes were final when it ended.
+ *
+ * Call sites: operations are counted per (request, parent, shape) as they are issued — at span start,
+ * or for pg, whose statement text arrives after the span starts, through {@link queryStarted} and
+ * {@link poolQueryIssued} — and the stack is captured once per group, when it reaches the repeat
+ * threshold, while the app's frame is still on it.
  */
 export class RequestStatisticsProcessor implements SpanProcessor {
   private readonly inFlight = new Map<string, RequestState>();
-  private readonly requestOf = new SpanRequestIndex();
+  private readonly requestOf = new SpanSlot<RequestState>('spanlens.request');
+  /** The statement analysed when a query started, so that it is not analysed again when it ends. */
+  private readonly startedQueries = new SpanSlot<SqlAnalysis>('spanlens.query');
+  private readonly startedCalls = new SpanSlot<HttpClientCall>('spanlens.http_call');
+  /** Where each database, cache and HTTP span started in {@link sequence}. */
+  private readonly startOrders = new SpanSlot<number>('spanlens.start_order');
+  /** Counts span starts and ends: their exact order, for loop detection. */
+  private sequence = 0;
+  private readonly outgoingPaths = new PathTemplates();
+  private readonly callSites: CallSiteFinder;
   private readonly routes: RouteLabels;
   private readonly maxInFlight: number;
   private readonly listeners: Array<(summary: RequestSummary) => void> = [];
@@ -74,6 +99,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     this.fingerprinter = options.fingerprinter ?? new SqlFingerprinter();
     this.detector = options.nPlusOneDetector ?? new NPlusOneDetector();
     this.metrics = new RequestMetrics(options.meterProvider);
+    this.callSites = options.callSiteFinder ?? new CallSiteFinder();
   }
 
   /** Calls `listener` with the summary of every request that ends. */
@@ -109,9 +135,46 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       const state =
         (parentSpan && this.requestOf.get(parentSpan)) ??
         (span.parentSpanContext ? this.inFlight.get(span.parentSpanContext.spanId) : undefined);
-      if (state !== undefined && !state.closed) this.requestOf.set(span, state);
+      if (state === undefined || state.closed) return;
+      this.requestOf.set(span, state);
+      this.startOperation(span, state);
     } catch (error) {
       warnOnce('processor.onStart', 'request statistics failed on a span start', error);
+    }
+  }
+
+  /**
+   * A database span's statement text, given when the driver starts running it (instrumentation-pg's
+   * `requestHook`, inside the app's `client.query()`): pg sets the text only after the span started.
+   */
+  queryStarted(span: Span, text: string): void {
+    try {
+      const state = this.requestOf.get(span);
+      if (state === undefined || state.closed || this.startedQueries.get(span) !== undefined) return;
+      this.startQuery(span, state, text);
+    } catch (error) {
+      warnOnce('processor.queryStarted', 'request statistics failed on a query start', error);
+    }
+  }
+
+  /**
+   * The app called `pool.query(text)` in the active context: its span starts later, without the app's
+   * frame on the stack, so the call is counted now (and its span's start is not counted again).
+   */
+  poolQueryIssued(text: string): void {
+    try {
+      const parent = trace.getSpan(context.active()) as Span | undefined;
+      if (parent === undefined) return;
+      const state = this.requestOf.get(parent) ?? (this.inFlight.get(parent.spanContext().spanId) as RequestState | undefined);
+      if (state === undefined || state.closed) return;
+      const analysis = this.fingerprinter.analyze(text);
+      if (analysis.category !== 'query') return;
+      const parentSpanId = parent.spanContext().spanId;
+      if (state.callSiteWatch(this.detector.minRepeats).issuedAhead(parentSpanId, analysis.fingerprint)) {
+        this.captureCallSite(state, parentSpanId, analysis.fingerprint, analysis.normalized);
+      }
+    } catch (error) {
+      warnOnce('processor.poolQueryIssued', 'request statistics failed on a pool query', error);
     }
   }
 
@@ -121,6 +184,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       const cacheOperation = cacheOperationOf(span);
       if (cacheOperation !== undefined) this.endCacheOperation(span, cacheOperation, state);
       else if (isDatabaseQuerySpan(span)) this.endQuery(span, state);
+      else if (state !== undefined) this.endHttpCall(span, state);
       if (state !== undefined && state.root === span && !state.closed) this.endRequest(state);
     } catch (error) {
       warnOnce('processor.onEnding', 'request statistics failed on a span end', error);
@@ -156,10 +220,52 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     this.requestOf.set(root, state);
   }
 
+  /** Counts an operation of a request as it starts, where its shape is known by then. */
+  private startOperation(span: Span, state: RequestState): void {
+    const attributes = span.attributes;
+    const cacheOperation = attributes['spanlens.cache.operation'];
+    if (typeof cacheOperation === 'string') {
+      this.startOrders.set(span, ++this.sequence);
+      const keyPattern = attributes['spanlens.cache.key_pattern'];
+      if (typeof keyPattern === 'string') this.countStart(span, state, cacheShape(cacheOperation, keyPattern));
+      return;
+    }
+    if (isDatabaseQuerySpan(span)) {
+      this.startOrders.set(span, ++this.sequence);
+      const text = attributes['db.query.text'] ?? attributes['db.statement'];
+      if (typeof text === 'string') this.startQuery(span, state, text);
+      return;
+    }
+    const call = httpClientCallOf(span, this.outgoingPaths);
+    if (call === undefined) return;
+    this.startOrders.set(span, ++this.sequence);
+    this.startedCalls.set(span, call);
+    this.countStart(span, state, httpShape(call.method, call.target));
+  }
+
+  private startQuery(span: Span, state: RequestState, text: string): void {
+    const analysis = this.fingerprinter.analyze(text);
+    this.startedQueries.set(span, analysis);
+    if (analysis.category === 'query') this.countStart(span, state, analysis.fingerprint, analysis.normalized);
+  }
+
+  private countStart(span: Span, state: RequestState, shape: string, normalized = shape): void {
+    const parentSpanId = span.parentSpanContext?.spanId;
+    if (state.callSiteWatch(this.detector.minRepeats).spanStarted(parentSpanId, shape)) {
+      this.captureCallSite(state, parentSpanId, shape, normalized);
+    }
+  }
+
+  /** Once per group: the stack is still the app's, inside its call that issued the threshold's repeat. */
+  private captureCallSite(state: RequestState, parentSpanId: string | undefined, shape: string, normalized: string): void {
+    if (this.detector.ignores(shape, normalized)) return;
+    state.callSiteWatch(this.detector.minRepeats).record(parentSpanId, shape, this.callSites.capture());
+  }
+
   private endQuery(span: Span, state: RequestState | undefined): void {
     const spanDurationMs = durationMs(span);
     const text = span.attributes['db.query.text'] ?? span.attributes['db.statement'];
-    const analysis = this.fingerprinter.analyze(typeof text === 'string' ? text : span.name);
+    const analysis = this.startedQueries.get(span) ?? this.fingerprinter.analyze(typeof text === 'string' ? text : span.name);
     this.replaceQueryText(span, analysis.normalized);
     span.setAttribute('spanlens.db.fingerprint', analysis.fingerprint);
     const givenSummary = span.attributes['db.query.summary'];
@@ -172,7 +278,7 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       slow = { fingerprint: analysis.fingerprint, query: analysis.normalized, summary, durationMs: spanDurationMs };
     }
     if (state !== undefined && !state.closed) {
-      const kept = this.keepForDetection(state, databaseSpanRecord(timingOf(span), analysis));
+      const kept = this.keepForDetection(state, databaseSpanRecord(this.timingOf(span), analysis));
       state.addQuery(spanDurationMs, slow, kept);
     } else if (slow !== undefined) {
       this.metrics.recordSlowQueryOutsideRequest(slow.summary);
@@ -207,9 +313,29 @@ export class RequestStatisticsProcessor implements SpanProcessor {
   private endCacheOperation(span: Span, cache: CacheOperation, state: RequestState | undefined): void {
     if (state !== undefined && !state.closed) {
       state.addCacheLookups(cache.namespace, cache.hits, cache.misses);
-      if (cache.keyPattern !== undefined) this.keepForDetection(state, cacheSpanRecord(timingOf(span), cache.operation, cache.keyPattern));
+      if (cache.keyPattern !== undefined) this.keepForDetection(state, cacheSpanRecord(this.timingOf(span), cache.operation, cache.keyPattern));
     }
     this.metrics.recordCacheOperation(cache);
+  }
+
+  private endHttpCall(span: Span, state: RequestState): void {
+    const call = this.startedCalls.get(span);
+    if (call === undefined || state.closed) return;
+    state.httpCallCount += 1;
+    this.keepForDetection(state, httpSpanRecord(this.timingOf(span), call.method, call.target));
+  }
+
+  /** A span's identity and timing as it ends, with its place in the order spans started and ended. */
+  private timingOf(span: Span): SpanTiming {
+    return {
+      spanId: span.spanContext().spanId,
+      parentSpanId: span.parentSpanContext?.spanId,
+      name: span.name,
+      startMs: hrTimeToMilliseconds(span.startTime),
+      endMs: hrTimeToMilliseconds(span.endTime),
+      startOrder: this.startOrders.get(span),
+      endOrder: ++this.sequence,
+    };
   }
 
   private keepForDetection(state: RequestState, record: DetectionSpan): boolean {
@@ -235,7 +361,8 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     this.inFlight.delete(root.spanContext().spanId);
     const requestDurationMs = durationMs(root);
     const slow = requestDurationMs >= this.options.slowRequestThresholdMs;
-    const findings = this.detector.detect(state.detectionSpans);
+    const { findings, loops } = this.detector.analyze(state.detectionSpans);
+    const callSiteOf = (finding: NPlusOneFinding) => state.callSiteOf(finding.parentSpanId, finding.fingerprint);
     const dbDurationMs = state.dbDurationMs;
     root.setAttributes({
       [REQUEST_ATTRIBUTES.dbQueryCount]: state.queryCount,
@@ -246,8 +373,13 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       [REQUEST_ATTRIBUTES.slow]: slow,
       [REQUEST_ATTRIBUTES.nPlusOneCount]: findings.length,
       [REQUEST_ATTRIBUTES.nPlusOneFound]: findings.length > 0,
+      [REQUEST_ATTRIBUTES.httpClientCallCount]: state.httpCallCount,
     });
-    for (const finding of findings) root.addEvent('spanlens.n_plus_one', findingAttributes(finding));
+    const loopStatements = new Set(loops.flatMap((loop) => loop.statements));
+    const nPlusOne = findings.map((finding) => nPlusOneSample(finding, callSiteOf(finding), loopStatements.has(finding)));
+    const loopSamples = loops.map((loop) => loopSample(loop, callSiteOf(loop.statements[0]!)));
+    findings.forEach((finding, i) => root.addEvent(FINDING_EVENTS.nPlusOne, findingEventAttributes(finding, nPlusOne[i]!.callSite)));
+    loops.forEach((loop, i) => root.addEvent(FINDING_EVENTS.loop, loopEventAttributes(loop, loopSamples[i]!.callSite)));
 
     const summary: RequestSummary = {
       route: this.routes.ofSpan(root.attributes, root.name),
@@ -260,7 +392,9 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       cacheMisses: state.cacheMisses,
       slow,
       slowQueries: state.slowQueries,
-      nPlusOne: findings.map(nPlusOneSample),
+      nPlusOne,
+      loops: loopSamples,
+      httpCallCount: state.httpCallCount,
       cacheLookups: [...state.cacheLookups].map(([namespace, lookups]) => ({
         namespace: namespace === '' ? undefined : namespace,
         ...lookups,
@@ -278,51 +412,47 @@ export class RequestStatisticsProcessor implements SpanProcessor {
 }
 
 /**
- * Which request a span belongs to, stored on the span itself under a symbol of this processor's own:
- * a WeakMap entry per span cost a third of the processor's time in ephemeron bookkeeping and GC.
- * The entry goes away with the span.
+ * What the processor remembers about a span (which request it belongs to, …), stored on the span itself
+ * under a symbol of this processor's own: a WeakMap entry per span cost a third of the processor's time
+ * in ephemeron bookkeeping and GC. The entry goes away with the span.
  */
-class SpanRequestIndex {
-  private readonly key = Symbol('spanlens.request');
+class SpanSlot<T> {
+  private readonly key: symbol;
 
-  get(span: Span): RequestState | undefined {
-    return (span as unknown as Record<symbol, RequestState | undefined>)[this.key];
+  constructor(description: string) {
+    this.key = Symbol(description);
   }
 
-  set(span: Span, state: RequestState): void {
-    (span as unknown as Record<symbol, RequestState | undefined>)[this.key] = state;
+  get(span: Span): T | undefined {
+    return (span as unknown as Record<symbol, T | undefined>)[this.key];
+  }
+
+  set(span: Span, value: T): void {
+    (span as unknown as Record<symbol, T | undefined>)[this.key] = value;
   }
 }
 
-function timingOf(span: Span) {
-  return {
-    spanId: span.spanContext().spanId,
-    parentSpanId: span.parentSpanContext?.spanId,
-    name: span.name,
-    startMs: hrTimeToMilliseconds(span.startTime),
-    endMs: hrTimeToMilliseconds(span.endTime),
-  };
-}
 
-/** The attributes of one `spanlens.n_plus_one` event on the request span (names from the contract). */
-function findingAttributes(finding: NPlusOneFinding) {
+function nPlusOneSample(finding: NPlusOneFinding, callSite: NPlusOneSample['callSite'], inLoop: boolean): NPlusOneSample {
   return {
-    'spanlens.db.fingerprint': finding.fingerprint,
-    'spanlens.db.query': finding.query,
-    'spanlens.n_plus_one.repeats': finding.repeats,
-    'spanlens.n_plus_one.duration_ms': roundMs(finding.durationMs),
-    'spanlens.n_plus_one.parent_span_id': finding.parentSpanId ?? '',
-    'spanlens.n_plus_one.suggestion': finding.suggestion,
-  };
-}
-
-function nPlusOneSample(finding: NPlusOneFinding): NPlusOneSample {
-  return {
+    kind: finding.kind,
     fingerprint: finding.fingerprint,
     query: finding.query,
     summary: finding.summary,
     repeats: finding.repeats,
     durationMs: finding.durationMs,
     suggestion: finding.suggestion,
+    callSite,
+    inLoop,
+  };
+}
+
+function loopSample(loop: NPlusOneLoop<NPlusOneFinding>, callSite: NPlusOneLoopSample['callSite']): NPlusOneLoopSample {
+  return {
+    iterations: loop.iterations,
+    statements: loop.statements.map(({ kind, fingerprint, query }) => ({ kind, fingerprint, query })),
+    durationMs: loop.durationMs,
+    suggestion: loop.suggestion,
+    callSite,
   };
 }

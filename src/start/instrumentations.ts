@@ -15,9 +15,13 @@ export interface InstrumentationHooks {
   onIncomingRequest: (span: import('@opentelemetry/api').Span, request: IncomingMessage) => void;
   /** Called with each incoming request's response, inside the request's context, before the app handles it. */
   onServerResponse: (response: ServerResponse) => void;
+  /** Called with a pg query span and its statement, inside the app's `client.query()` (the span has no text at start). */
+  onQueryStart: (span: import('@opentelemetry/api').Span, text: string) => void;
+  /** Called inside the app's `pool.query(text)`, before the pool runs the statement (later, without the app's frame). */
+  onPoolQuery: (text: string) => void;
 }
 
-type Factory = (hooks: InstrumentationHooks, config: SpanlensConfig) => Instrumentation;
+type Factory = (hooks: InstrumentationHooks, config: SpanlensConfig) => Instrumentation | Instrumentation[];
 
 /** Each instrumentation by its short name (as in `OTEL_NODE_ENABLED_INSTRUMENTATIONS`), loaded only when enabled. */
 const FACTORIES: Record<string, Factory> = {
@@ -33,9 +37,19 @@ const FACTORIES: Record<string, Factory> = {
       },
     });
   },
-  pg: () => {
+  pg: (hooks) => {
     const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
-    return new PgInstrumentation();
+    const { PgPoolQueryInstrumentation } = require('../call-sites/pg-pool-query-instrumentation.js') as typeof import('../call-sites/pg-pool-query-instrumentation.js');
+    return [
+      new PgInstrumentation({ requestHook: (span, info) => hooks.onQueryStart(span, info.query.text) }),
+      // Only for the call sites of N+1s: it adds no span.
+      new PgPoolQueryInstrumentation({ onQuery: hooks.onPoolQuery }),
+    ];
+  },
+  undici: () => {
+    // Node's own `fetch` (undici): outgoing calls get client spans, as `http.request` gets them from http.
+    const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+    return new UndiciInstrumentation();
   },
   express: () => {
     const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
@@ -70,7 +84,7 @@ export function createInstrumentations(config: SpanlensConfig, hooks: Instrument
   const instrumentations: Instrumentation[] = [];
   for (const name of enabled) {
     try {
-      instrumentations.push(FACTORIES[name]!(hooks, config));
+      instrumentations.push(...[FACTORIES[name]!(hooks, config)].flat());
     } catch (error) {
       diag.warn(`spanlens: instrumentation "${name}" could not be loaded; continuing without it: ${String(error)}`);
     }

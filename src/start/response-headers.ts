@@ -1,6 +1,6 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Span } from '@opentelemetry/api';
+import type { Span, SpanContext } from '@opentelemetry/api';
 import type { ResponseHeadersMode } from '../config/config.js';
 import { warnOnce } from '../diag-once.js';
 import type { RequestProgress } from '../processors/request-state.js';
@@ -14,7 +14,8 @@ interface RequestStartMessage {
 
 /**
  * Adds `Server-Timing` (and with `all`, `X-Response-Time-Ms`, `X-Query-Count`, `X-Cache-Hit`) to each
- * traced response, with the request's totals as of the moment its headers are written.
+ * traced response, with the request's totals as of the moment its headers are written and its trace's
+ * `traceparent`.
  * Installed only when `SPANLENS_RESPONSE_HEADERS` asks for it; otherwise responses are untouched.
  */
 export class ResponseHeaders {
@@ -53,7 +54,7 @@ export class ResponseHeaders {
       if (span === undefined || response.headersSent) return;
       const progress = this.progressOf(span.spanContext().spanId);
       if (progress === undefined) return;
-      appendHeader(response, 'Server-Timing', serverTiming(progress));
+      appendHeader(response, 'Server-Timing', serverTiming(progress, span.spanContext()));
       if (this.mode !== 'all') return;
       response.setHeader('X-Response-Time-Ms', progress.elapsedMs.toFixed(1));
       response.setHeader('X-Query-Count', String(progress.queryCount));
@@ -65,14 +66,21 @@ export class ResponseHeaders {
   }
 }
 
-function serverTiming(progress: RequestProgress): string {
+function serverTiming(progress: RequestProgress, request: SpanContext): string {
   const queries = progress.queryCount === 1 ? '1 query' : `${progress.queryCount} queries`;
   const parts = [`db;dur=${progress.dbDurationMs.toFixed(1)};desc="${queries}"`];
   if (progress.cacheHits + progress.cacheMisses > 0) {
     parts.push(`cache;desc="${progress.cacheHits} hit, ${progress.cacheMisses} miss"`);
   }
   parts.push(`total;dur=${progress.elapsedMs.toFixed(1)}`);
+  // Browser devtools and RUM read the request's trace from here (W3C trace context on responses).
+  parts.push(`traceparent;desc="${traceparent(request)}"`);
   return parts.join(', ');
+}
+
+/** `00-<trace-id>-<span-id>-<flags>` of the request's server span, as the W3C `traceparent` header writes it. */
+function traceparent({ traceId, spanId, traceFlags }: SpanContext): string {
+  return `00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`;
 }
 
 function cacheHitHeader(progress: RequestProgress): string | undefined {

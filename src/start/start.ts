@@ -1,7 +1,7 @@
 import { DiagConsoleLogger, type DiagLogLevel, diag } from '@opentelemetry/api';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { type SpanlensConfig, type SpanlensOptions, readConfig, readLogLevel } from '../config/config.js';
 import { RequestStatisticsProcessor } from '../processors/request-statistics-processor.js';
 import { RouteLabels } from '../processors/route-labels.js';
@@ -126,6 +126,8 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
     ignoreIncomingRequest: (request) => metricsServer.owns(request),
     onIncomingRequest: (span, request) => responseHeaders?.rememberServerSpan(span, request),
     onServerResponse: (response) => labelUpstreamRoute(response, routeLabels),
+    onQueryStart: (span, text) => requestStatistics.queryStarted(span as Span, text),
+    onPoolQuery: (text) => requestStatistics.poolQueryIssued(text),
   });
 
   // With OTEL_LOG_LEVEL set, NodeSDK installs a console logger at that level over the current one and

@@ -20,6 +20,7 @@ export class EndpointAccumulator {
   private cacheHits = 0;
   private cacheMisses = 0;
   private withNPlusOne = 0;
+  private totalHttpCalls = 0;
 
   constructor(
     readonly method: string | null,
@@ -40,6 +41,7 @@ export class EndpointAccumulator {
     this.cacheHits += summary.cacheHits;
     this.cacheMisses += summary.cacheMisses;
     if (summary.nPlusOne.length > 0) this.withNPlusOne += 1;
+    this.totalHttpCalls += summary.httpCallCount;
   }
 
   /** The running totals, for another process' store to add to its own. */
@@ -55,6 +57,7 @@ export class EndpointAccumulator {
       slow: this.slow,
       totalQueries: this.totalQueries,
       maxQueries: this.maxQueries,
+      totalHttpCalls: this.totalHttpCalls,
       cacheHits: this.cacheHits,
       cacheMisses: this.cacheMisses,
       withNPlusOne: this.withNPlusOne,
@@ -75,6 +78,7 @@ export class EndpointAccumulator {
     this.slow += state.slow;
     this.totalQueries += state.totalQueries;
     this.maxQueries = Math.max(this.maxQueries, state.maxQueries);
+    this.totalHttpCalls += state.totalHttpCalls ?? 0;
     this.cacheHits += state.cacheHits;
     this.cacheMisses += state.cacheMisses;
     this.withNPlusOne += state.withNPlusOne;
@@ -101,6 +105,7 @@ export class EndpointAccumulator {
       dbQueriesMax: this.maxQueries,
       cacheHitRate: hitRate(this.cacheHits, this.cacheMisses),
       nPlusOne: this.withNPlusOne,
+      httpCallsAvg: roundRatio(this.totalHttpCalls / this.requests),
     };
   }
 

@@ -1,3 +1,6 @@
+import type { CallSite } from '../call-sites/call-site.js';
+import type { NPlusOneKind } from './statistics.js';
+
 /**
  * A `StatisticsStore`'s running totals in a form another store can add up exactly: plain JSON (it
  * crosses the IPC channel of `node:cluster`), latency histograms encoded whole rather than as
@@ -25,6 +28,8 @@ export interface EndpointState {
   slow: number;
   totalQueries: number;
   maxQueries: number;
+  /** Absent in states of workers that predate outgoing HTTP counts. */
+  totalHttpCalls?: number;
   cacheHits: number;
   cacheMisses: number;
   withNPlusOne: number;
@@ -46,9 +51,13 @@ export interface SlowQueryState {
 
 export interface NPlusOneState {
   route: string;
+  /** Absent in states of workers that predate N+1 kinds: `db`. */
+  kind?: NPlusOneKind;
   fingerprint: string;
   query: string;
   occurrences: number;
+  inLoops?: number;
   repeats: number;
   suggestion: string;
+  callSite?: CallSite | null;
 }

@@ -1,9 +1,10 @@
 import { OVERFLOW_LABEL } from '../processors/label-limiter.js';
-import type { NPlusOneSample, RequestSummary } from '../processors/request-summary.js';
+import type { NPlusOneLoopSample, NPlusOneSample, RequestSummary } from '../processors/request-summary.js';
 import { CacheAccumulator, MAX_CACHE_NAMESPACES } from './cache-accumulator.js';
 import { EndpointAccumulator } from './endpoint-accumulator.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { LeastCountedMap } from './least-counted-map.js';
+import { LoopAccumulator, loopKey } from './loop-accumulator.js';
 import { NPlusOneAccumulator } from './n-plus-one-accumulator.js';
 import { SlowQueryAccumulator } from './slow-query-accumulator.js';
 import type { StatisticsState } from './statistics-state.js';
@@ -15,6 +16,8 @@ export const DEFAULT_MAX_ROUTES = 500;
 export const MAX_SLOW_QUERY_FINGERPRINTS = 100;
 /** N+1 patterns kept per (route, fingerprint); past it the least often found is evicted. */
 export const MAX_N_PLUS_ONE_FINDINGS = 100;
+/** Loops kept per (route, statements); past it the least often found is evicted. */
+export const MAX_N_PLUS_ONE_LOOPS = 100;
 export { MAX_CACHE_NAMESPACES };
 
 /**
@@ -50,6 +53,7 @@ export class StatisticsStore {
   private readonly cache = new CacheAccumulator();
   private readonly slowQueries = new LeastCountedMap<SlowQueryAccumulator>(MAX_SLOW_QUERY_FINGERPRINTS);
   private readonly nPlusOne = new LeastCountedMap<NPlusOneAccumulator>(MAX_N_PLUS_ONE_FINDINGS);
+  private readonly loops = new LeastCountedMap<LoopAccumulator>(MAX_N_PLUS_ONE_LOOPS);
 
   constructor(options: StatisticsStoreOptions) {
     this.service = options.service;
@@ -71,8 +75,12 @@ export class StatisticsStore {
     }
 
     for (const sample of strongestPerFingerprint(summary.nPlusOne)) {
-      const create = (): NPlusOneAccumulator => new NPlusOneAccumulator(summary.route, sample.fingerprint, sample.query);
-      this.nPlusOne.touch(`${summary.route}\u0000${sample.fingerprint}`, create).record(sample);
+      const create = (): NPlusOneAccumulator => new NPlusOneAccumulator(summary.route, sample.kind, sample.fingerprint, sample.query);
+      this.nPlusOne.touch(`${summary.route}\u0000${sample.kind}\u0000${sample.fingerprint}`, create).record(sample);
+    }
+
+    for (const [key, sample] of strongestPerLoop(summary.route, summary.loops)) {
+      this.loops.touch(key, () => new LoopAccumulator(summary.route, key, sample)).record(sample);
     }
   }
 
@@ -108,8 +116,8 @@ export class StatisticsStore {
       this.slowQueries.touch(query.fingerprint, () => new SlowQueryAccumulator(query.fingerprint, query.query), query.count).merge(query);
     }
     for (const finding of state.nPlusOne) {
-      const create = (): NPlusOneAccumulator => new NPlusOneAccumulator(finding.route, finding.fingerprint, finding.query);
-      this.nPlusOne.touch(`${finding.route}\u0000${finding.fingerprint}`, create, finding.occurrences).merge(finding);
+      const create = (): NPlusOneAccumulator => new NPlusOneAccumulator(finding.route, finding.kind ?? 'db', finding.fingerprint, finding.query);
+      this.nPlusOne.touch(`${finding.route}\u0000${finding.kind ?? 'db'}\u0000${finding.fingerprint}`, create, finding.occurrences).merge(finding);
     }
   }
 
@@ -133,6 +141,12 @@ export class StatisticsStore {
           compareStrings(a.fingerprint, b.fingerprint),
       );
 
+    const loops = this.loops
+      .values()
+      .sort((a, b) => compareStrings(a.route, b.route) || compareStrings(a.key, b.key))
+      .map((loop) => loop.snapshot())
+      .sort((a, b) => b.occurrences - a.occurrences || b.iterations - a.iterations);
+
     return {
       service: this.service,
       since: this.since,
@@ -141,6 +155,7 @@ export class StatisticsStore {
       cache: this.cache.snapshot(),
       slowQueries,
       nPlusOne,
+      loops,
     };
   }
 
@@ -172,6 +187,17 @@ function strongestPerFingerprint(findings: NPlusOneSample[]): NPlusOneSample[] {
     if (seen === undefined || finding.repeats > seen.repeats) strongest.set(finding.fingerprint, finding);
   }
   return [...strongest.values()];
+}
+
+/** One sample per loop per request (the most iterations), so `occurrences` counts requests. */
+function strongestPerLoop(route: string, loops: NPlusOneLoopSample[]): Map<string, NPlusOneLoopSample> {
+  const strongest = new Map<string, NPlusOneLoopSample>();
+  for (const loop of loops) {
+    const key = loopKey(route, loop);
+    const seen = strongest.get(key);
+    if (seen === undefined || loop.iterations > seen.iterations) strongest.set(key, loop);
+  }
+  return strongest;
 }
 
 function compareStrings(a: string, b: string): number {

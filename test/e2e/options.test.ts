@@ -36,7 +36,7 @@ describe('SPANLENS_RESPONSE_HEADERS', () => {
     const traced = await startTracedApp(schema, { app: 'express-app.cjs', env: { SPANLENS_RESPONSE_HEADERS: 'all' } });
     try {
       const response = await fetch(traced.app.url('/meetings/2'));
-      const timing = /^db;dur=(\d+\.\d);desc="3 queries", total;dur=(\d+\.\d)$/.exec(response.headers.get('server-timing') ?? '');
+      const timing = /^db;dur=(\d+\.\d);desc="3 queries", total;dur=(\d+\.\d), traceparent;desc="[^"]+"$/.exec(response.headers.get('server-timing') ?? '');
       expect(timing).not.toBeNull();
       // The handler writes its response after its three queries: the header's database time is the request's.
       const [root] = serverRoots(await traced.receiver.waitFor((received) => serverRoots(received).length === 1));
@@ -59,6 +59,18 @@ describe('SPANLENS_RESPONSE_HEADERS', () => {
       const response = await fetch(traced.app.url('/health'));
       expect(response.headers.get('server-timing')).toMatch(/^db;dur=0\.0;desc="0 queries", total;dur=/);
       expect(response.headers.get('x-query-count')).toBeNull();
+    } finally {
+      await traced.stop();
+    }
+  });
+
+  it("links the response to its trace: Server-Timing's traceparent holds the exported request span's trace and span ids", async () => {
+    const traced = await startTracedApp(schema, { app: 'express-app.cjs', env: { SPANLENS_RESPONSE_HEADERS: 'server-timing' } });
+    try {
+      const headers = await Promise.all([1, 2].map(async (id) => (await fetch(traced.app.url(`/meetings/${id}`))).headers.get('server-timing') ?? ''));
+      const roots = serverRoots(await traced.receiver.waitFor((received) => serverRoots(received).length === 2));
+      const exported = roots.map((root) => `traceparent;desc="00-${root.traceId}-${root.spanId}-01"`).sort();
+      expect(headers.map((header) => /traceparent;desc="[^"]*"/.exec(header)?.[0]).sort()).toEqual(exported);
     } finally {
       await traced.stop();
     }

@@ -2,7 +2,8 @@ import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
-type AttributeValue = string | number | boolean | undefined;
+type ScalarValue = string | number | boolean | undefined;
+type AttributeValue = ScalarValue | ScalarValue[];
 
 /** A span as the receiver decoded it from OTLP/JSON, attributes flattened to plain values. */
 export interface ReceivedSpan {
@@ -60,15 +61,15 @@ interface OtlpKeyValue {
   value: OtlpAnyValue;
 }
 
-/** A plain value; an array (such as `process.command_args`) becomes the JSON text of its items. */
-function plain(value: OtlpAnyValue): AttributeValue {
-  if (value.arrayValue !== undefined) return JSON.stringify((value.arrayValue.values ?? []).map(plain));
+function scalarOf(value: OtlpAnyValue): ScalarValue {
   return value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.doubleValue ?? value.boolValue;
 }
 
 function flatten(attributes: OtlpKeyValue[] | undefined): Record<string, AttributeValue> {
   const result: Record<string, AttributeValue> = {};
-  for (const { key, value } of attributes ?? []) result[key] = plain(value);
+  for (const { key, value } of attributes ?? []) {
+    result[key] = value.arrayValue !== undefined ? (value.arrayValue.values ?? []).map(scalarOf) : scalarOf(value);
+  }
   return result;
 }
 

@@ -1,4 +1,4 @@
-import { type DetectionSpan, type SpanTiming, cacheSpanRecord, databaseSpanRecord } from '../../../src/detection/detection-span';
+import { type DetectionSpan, type SpanTiming, cacheSpanRecord, databaseSpanRecord, httpSpanRecord } from '../../../src/detection/detection-span';
 import {
   DEFAULT_N_PLUS_ONE_MIN_REPEATS,
   MAX_FINDINGS_PER_REQUEST,
@@ -187,6 +187,33 @@ describe('N+1 detection', () => {
     );
     const forged = cache.map((span) => ({ ...span, kind: 'db' as const }));
     expect(detectNPlusOne([...cache, ...forged])).toEqual([]);
+  });
+
+  it('flags an outgoing HTTP call repeated to one method and templated URL, with kind http and a batch-endpoint suggestion', () => {
+    const call = (i: number, method: string, target: string) =>
+      httpSpanRecord({ spanId: `h${method}${i}`, parentSpanId: 'handler', startMs: i, endMs: i + 1 }, method, target);
+    const spans = [
+      ...Array.from({ length: 5 }, (_, i) => call(i, 'GET', 'api.example.com/users/{id}')),
+      // The same URL with another method, and another URL, are other shapes.
+      ...Array.from({ length: 4 }, (_, i) => call(i, 'DELETE', 'api.example.com/users/{id}')),
+      call(9, 'GET', 'api.example.com/rooms/{id}'),
+    ];
+    expect(detectNPlusOne(spans)).toEqual([
+      expect.objectContaining({
+        kind: 'http',
+        fingerprint: 'GET api.example.com/users/{id}',
+        query: 'GET api.example.com/users/{id}',
+        repeats: 5,
+        suggestion: expect.stringMatching(/^Make one request for all items instead of one `GET api\.example\.com\/users\/\{id\}` per item: a batch endpoint/),
+      }),
+    ]);
+  });
+
+  it('says which shapes SPANLENS_N_PLUS_ONE_IGNORE names, by fingerprint or by pattern', () => {
+    const ignoring = new NPlusOneDetector({ ignore: ['keyv.get user:{id}', '/INTO audit_log/'] });
+    expect(ignoring.ignores('keyv.get user:{id}', 'keyv.get user:{id}')).toBe(true);
+    expect(ignoring.ignores('abc', 'INSERT INTO audit_log VALUES ($1)')).toBe(true);
+    expect(ignoring.ignores('abc', ATTENDEES_BY_MEETING)).toBe(false);
   });
 
   it('lists the findings longest first', () => {

@@ -21,15 +21,21 @@ const summaryArbitrary: fc.Arbitrary<RequestSummary> = fc
     namespace: fc.constantFrom<string | undefined>('sessions', 'users', undefined),
     slow: fc.boolean(),
     slowQueries: fc.array(fc.record({ fingerprint: fc.constantFrom(...FINGERPRINTS), durationMs: fc.integer({ min: 200, max: 3000 }) }), { maxLength: 2 }),
-    nPlusOne: fc.array(fc.record({ fingerprint: fc.constantFrom(...FINGERPRINTS), repeats: fc.integer({ min: 5, max: 60 }) }), { maxLength: 2 }),
+    nPlusOne: fc.array(fc.record({ fingerprint: fc.constantFrom(...FINGERPRINTS), repeats: fc.integer({ min: 5, max: 60 }), inLoop: fc.boolean() }), { maxLength: 2 }),
+    httpCallCount: fc.integer({ min: 0, max: 6 }),
   })
   .map(({ namespace, slowQueries, nPlusOne, ...request }) => ({
     ...request,
+    loops: [],
     dbDurationMs: 0,
     slowQueryCount: slowQueries.length,
     slowQueries: slowQueries.map(({ fingerprint, durationMs }) => ({ fingerprint, query: `SELECT * FROM t_${fingerprint} WHERE id = $1`, summary: `SELECT t_${fingerprint}`, durationMs })),
-    nPlusOne: nPlusOne.map(({ fingerprint, repeats }) => ({
+    nPlusOne: nPlusOne.map(({ fingerprint, repeats, inLoop }) => ({
+      kind: 'db' as const,
       fingerprint,
+      // One place in the app issues a given statement: its call site follows from the fingerprint.
+      callSite: { file: `src/${fingerprint}.js`, line: FINGERPRINTS.indexOf(fingerprint) + 10, function: 'load' },
+      inLoop,
       query: `SELECT * FROM t_${fingerprint} WHERE id = $1`,
       summary: `SELECT t_${fingerprint}`,
       repeats,
@@ -62,9 +68,11 @@ function request(overrides: Partial<RequestSummary>): RequestSummary {
     slow: false,
     slowQueries: [],
     nPlusOne: [],
+    loops: [],
+    httpCallCount: 0,
     cacheLookups: [],
     ...overrides,
-  };
+  } as RequestSummary;
 }
 
 describe('merging StatisticsStore states (a cluster primary adding up its workers)', () => {

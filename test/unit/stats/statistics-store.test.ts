@@ -1,9 +1,10 @@
 import { HISTOGRAM_SIGNIFICANT_DIGITS } from '../../../src/stats/latency-histogram';
-import type { CacheLookupSample, NPlusOneSample, RequestSummary, SlowQuerySample } from '../../../src/processors/request-summary';
+import type { CacheLookupSample, NPlusOneLoopSample, NPlusOneSample, RequestSummary, SlowQuerySample } from '../../../src/processors/request-summary';
 import {
   DEFAULT_MAX_ROUTES,
   MAX_CACHE_NAMESPACES,
   MAX_N_PLUS_ONE_FINDINGS,
+  MAX_N_PLUS_ONE_LOOPS,
   MAX_SLOW_QUERY_FINGERPRINTS,
   OVERFLOW_ENDPOINT,
   StatisticsStore,
@@ -23,6 +24,8 @@ function request(overrides: Partial<RequestSummary> = {}): RequestSummary {
     slow: false,
     slowQueries: [],
     nPlusOne: [],
+    loops: [],
+    httpCallCount: 0,
     cacheLookups: [],
     ...overrides,
   };
@@ -34,12 +37,15 @@ function slowQuery(fingerprint: string, durationMs: number): SlowQuerySample {
 
 function nPlusOne(fingerprint: string, repeats: number): NPlusOneSample {
   return {
+    kind: 'db',
     fingerprint,
     query: `SELECT * FROM attendee WHERE meeting_id = $1 /* ${fingerprint} */`,
     summary: 'SELECT attendee',
     repeats,
     durationMs: repeats * 2,
     suggestion: 'WHERE attendee.meeting_id = ANY($1)',
+    callSite: null,
+    inLoop: false,
   };
 }
 
@@ -121,6 +127,7 @@ describe('StatisticsStore', () => {
       cache: { hits: 0, misses: 0, hitRate: null, namespaces: [] },
       slowQueries: [],
       nPlusOne: [],
+      loops: [],
     });
   });
 
@@ -200,16 +207,86 @@ describe('StatisticsStore', () => {
       expect(snapshot.nPlusOne).toEqual([
         {
           route: '/meetings/:id',
+          kind: 'db',
           fingerprint: 'f1',
           query: nPlusOne('f1', 0).query,
           repeats: 30,
           occurrences: 2,
+          inLoops: 0,
           suggestion: 'WHERE attendee.meeting_id = ANY($1)',
+          callSite: null,
         },
         // Equally often found: the larger repeat count first.
         expect.objectContaining({ route: '/rooms', fingerprint: 'f1', repeats: 6, occurrences: 1 }),
         expect.objectContaining({ route: '/meetings/:id', fingerprint: 'f2', repeats: 5, occurrences: 1 }),
       ]);
+    });
+
+    it('keeps the kind of each finding and the last call site seen, which a request without one does not erase', () => {
+      const store = new StatisticsStore({ service: 's' });
+      const site = { file: 'src/meetings.js', line: 42, function: 'listMeetings' };
+      const call: NPlusOneSample = { ...nPlusOne('GET api/users/{id}', 6), kind: 'http', query: 'GET api/users/{id}' };
+      store.record(request({ nPlusOne: [{ ...nPlusOne('f1', 6), callSite: site }, call] }));
+      store.record(request({ nPlusOne: [nPlusOne('f1', 6)] }));
+      expect(store.snapshot().nPlusOne.map(({ kind, fingerprint, callSite }) => ({ kind, fingerprint, callSite }))).toEqual([
+        { kind: 'db', fingerprint: 'f1', callSite: site },
+        { kind: 'http', fingerprint: 'GET api/users/{id}', callSite: null },
+      ]);
+    });
+
+    it('counts the requests in which a finding was a statement of a loop', () => {
+      const store = new StatisticsStore({ service: 's' });
+      store.record(request({ nPlusOne: [{ ...nPlusOne('f1', 6), inLoop: true }] }));
+      store.record(request({ nPlusOne: [nPlusOne('f1', 6)] }));
+      expect(store.snapshot().nPlusOne[0]).toMatchObject({ occurrences: 2, inLoops: 1 });
+    });
+
+    it('counts outgoing HTTP calls per request for each endpoint', () => {
+      const store = new StatisticsStore({ service: 's' });
+      for (const httpCallCount of [0, 3, 6]) store.record(request({ httpCallCount }));
+      expect(store.snapshot().endpoints[0]!.httpCallsAvg).toBe(3);
+    });
+  });
+
+  describe('loops', () => {
+    const site = { file: 'src/articles.js', line: 12, function: 'listArticles' };
+    function loop(iterations: number, fingerprints: string[], callSite: NPlusOneLoopSample['callSite'] = site): NPlusOneLoopSample {
+      return {
+        iterations,
+        statements: fingerprints.map((fingerprint) => ({ kind: 'db', fingerprint, query: `SELECT ${fingerprint}` })),
+        durationMs: iterations,
+        suggestion: `load all ${iterations} before the loop`,
+        callSite,
+      };
+    }
+
+    it('counts the requests in which each loop (route and statements in order) was found, keeping the most iterations', () => {
+      const store = new StatisticsStore({ service: 's' });
+      store.record(request({ loops: [loop(6, ['a', 'b'])] }));
+      store.record(request({ loops: [loop(9, ['a', 'b'], null), loop(5, ['a', 'b'])] }));
+      store.record(request({ loops: [loop(5, ['b', 'a'])] }));
+      store.record(request({ route: '/other', loops: [loop(5, ['a', 'b'])] }));
+      expect(store.snapshot().loops).toEqual([
+        {
+          route: '/meetings/:id',
+          iterations: 9,
+          statements: [
+            { fingerprint: 'a', query: 'SELECT a' },
+            { fingerprint: 'b', query: 'SELECT b' },
+          ],
+          callSite: site,
+          suggestion: 'load all 9 before the loop',
+          occurrences: 2,
+        },
+        expect.objectContaining({ route: '/meetings/:id', statements: [expect.objectContaining({ fingerprint: 'b' }), expect.objectContaining({ fingerprint: 'a' })] }),
+        expect.objectContaining({ route: '/other', occurrences: 1 }),
+      ]);
+    });
+
+    it(`keeps at most MAX_N_PLUS_ONE_LOOPS (${MAX_N_PLUS_ONE_LOOPS}) loops`, () => {
+      const store = new StatisticsStore({ service: 's' });
+      for (let i = 0; i < MAX_N_PLUS_ONE_LOOPS + 20; i++) store.record(request({ loops: [loop(5, [`x${i}`, `y${i}`])] }));
+      expect(store.snapshot().loops).toHaveLength(MAX_N_PLUS_ONE_LOOPS);
     });
   });
 
