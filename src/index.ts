@@ -6,7 +6,8 @@ export {
   MAX_IN_FLIGHT_REQUESTS,
 } from './processors/request-statistics-processor.js';
 export type { RequestProgress } from './processors/request-state.js';
-export type { RequestSummary, SlowQuerySample, NPlusOneSample, CacheLookupSample } from './processors/request-summary.js';
+export type { RequestSummary, SlowQuerySample, NPlusOneSample, NPlusOneLoopSample, CacheLookupSample } from './processors/request-summary.js';
+export type { CallSite } from './call-sites/call-site.js';
 export { KeyvInstrumentation } from '../instrumentations/keyv/index.js';
 export type { KeyvInstrumentationConfig, KeyvResponseHookInfo } from '../instrumentations/keyv/index.js';
 export { StatisticsStore, type StatisticsStoreOptions } from './stats/statistics-store.js';
@@ -17,4 +18,7 @@ export type {
   NamespaceCacheStatistics,
   SlowQueryStatistics,
   NPlusOneStatistics,
+  NPlusOneKind,
+  LoopStatistics,
+  CallSiteStatistics,
 } from './stats/statistics.js';

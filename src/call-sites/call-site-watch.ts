@@ -17,9 +17,15 @@ interface Watched {
  * moment it issues them — inside its own call into the driver, where its frame is on the stack — so
  * that the call site of an N+1 can be captured once per group, when the group reaches the repeat
  * threshold, and never per operation.
+ *
+ * Most requests run one shape under one parent, or none twice: the first group is kept in fields, and
+ * maps are made only for a second one (they cost more to allocate than the counting itself).
  */
 export class CallSiteWatch {
-  private readonly byParent = new Map<string | undefined, Map<string, Watched>>();
+  private firstParent: string | undefined;
+  private firstShape: string | undefined;
+  private first: Watched | undefined;
+  private byParent: Map<string | undefined, Map<string, Watched>> | undefined;
   private shapes = 0;
 
   constructor(readonly threshold: number) {}
@@ -46,7 +52,7 @@ export class CallSiteWatch {
 
   /** The span of an operation of `shape` started: it counts as issued unless it was announced ahead. */
   spanStarted(parentSpanId: string | undefined, shape: string): boolean {
-    const watched = this.byParent.get(parentSpanId)?.get(shape);
+    const watched = this.existing(parentSpanId, shape);
     if (watched !== undefined && watched.announced > 0) {
       watched.announced -= 1;
       return false;
@@ -56,26 +62,38 @@ export class CallSiteWatch {
 
   /** Stores the call site captured when {@link issued} said so. */
   record(parentSpanId: string | undefined, shape: string, callSite: CallSite | null): void {
-    const watched = this.byParent.get(parentSpanId)?.get(shape);
+    const watched = this.existing(parentSpanId, shape);
     if (watched !== undefined) watched.callSite = callSite;
   }
 
   /** The call site of a group, `null` when none was captured or no app frame was visible. */
   callSiteOf(parentSpanId: string | undefined, shape: string): CallSite | null {
-    return this.byParent.get(parentSpanId)?.get(shape)?.callSite ?? null;
+    return this.existing(parentSpanId, shape)?.callSite ?? null;
+  }
+
+  private existing(parentSpanId: string | undefined, shape: string): Watched | undefined {
+    if (this.first !== undefined && this.firstShape === shape && this.firstParent === parentSpanId) return this.first;
+    return this.byParent?.get(parentSpanId)?.get(shape);
   }
 
   private watched(parentSpanId: string | undefined, shape: string): Watched | undefined {
-    let byShape = this.byParent.get(parentSpanId);
-    let watched = byShape?.get(shape);
-    if (watched !== undefined) return watched;
+    const known = this.existing(parentSpanId, shape);
+    if (known !== undefined) return known;
     if (this.shapes >= MAX_WATCHED_SHAPES_PER_REQUEST) return undefined;
+    this.shapes += 1;
+    const watched: Watched = { issued: 0, announced: 0, callSite: undefined };
+    if (this.first === undefined) {
+      this.first = watched;
+      this.firstParent = parentSpanId;
+      this.firstShape = shape;
+      return watched;
+    }
+    this.byParent ??= new Map();
+    let byShape = this.byParent.get(parentSpanId);
     if (byShape === undefined) {
       byShape = new Map();
       this.byParent.set(parentSpanId, byShape);
     }
-    this.shapes += 1;
-    watched = { issued: 0, announced: 0, callSite: undefined };
     byShape.set(shape, watched);
     return watched;
   }

@@ -76,7 +76,7 @@ const EXCEPTION_TEXT_ATTRIBUTES = ['exception.message', 'exception.stacktrace'];
 export class RequestStatisticsProcessor implements SpanProcessor {
   private readonly inFlight = new Map<string, RequestState>();
   private readonly requestOf = new SpanSlot<RequestState>('spanlens.request');
-  /** The statement analysed when a query started, so that it is not analysed again when it ends. */
+  /** The statement of a database span, analysed when it started: not looked up again when it ends. */
   private readonly startedQueries = new SpanSlot<SqlAnalysis>('spanlens.query');
   private readonly startedCalls = new SpanSlot<HttpClientCall>('spanlens.http_call');
   /** Where each database, cache and HTTP span started in {@link sequence}. */
@@ -375,8 +375,8 @@ export class RequestStatisticsProcessor implements SpanProcessor {
       [REQUEST_ATTRIBUTES.nPlusOneFound]: findings.length > 0,
       [REQUEST_ATTRIBUTES.httpClientCallCount]: state.httpCallCount,
     });
-    const loopStatements = new Set(loops.flatMap((loop) => loop.statements));
-    const nPlusOne = findings.map((finding) => nPlusOneSample(finding, callSiteOf(finding), loopStatements.has(finding)));
+    const loopStatements = loops.length === 0 ? undefined : new Set(loops.flatMap((loop) => loop.statements));
+    const nPlusOne = findings.map((finding) => nPlusOneSample(finding, callSiteOf(finding), loopStatements?.has(finding) === true));
     const loopSamples = loops.map((loop) => loopSample(loop, callSiteOf(loop.statements[0]!)));
     findings.forEach((finding, i) => root.addEvent(FINDING_EVENTS.nPlusOne, findingEventAttributes(finding, nPlusOne[i]!.callSite)));
     loops.forEach((loop, i) => root.addEvent(FINDING_EVENTS.loop, loopEventAttributes(loop, loopSamples[i]!.callSite)));
@@ -431,7 +431,6 @@ class SpanSlot<T> {
     (span as unknown as Record<symbol, T | undefined>)[this.key] = value;
   }
 }
-
 
 function nPlusOneSample(finding: NPlusOneFinding, callSite: NPlusOneSample['callSite'], inLoop: boolean): NPlusOneSample {
   return {

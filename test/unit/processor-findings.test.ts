@@ -7,6 +7,7 @@ import { NPlusOneDetector } from '../../src/detection/n-plus-one';
 import { RequestStatisticsProcessor } from '../../src/processors/request-statistics-processor';
 import type { RequestSummary } from '../../src/processors/request-summary';
 import { CountingFinder, NOT_THE_APP } from './call-sites/library/counting-finder';
+import { lineOfCaller } from './call-sites/library/line-of-caller';
 
 
 function harness(options: { ignore?: string[]; finder?: CountingFinder } = {}) {
@@ -44,7 +45,7 @@ const MEETING = 'SELECT title FROM meetings WHERE id = $1';
 
 /** The line of the statement after the one calling this: where a helper issues its operation. */
 function nextLine(): number {
-  return Number(/:(\d+):\d+\)?$/.exec(new Error().stack!.split('\n')[2]!)![1]) + 1;
+  return lineOfCaller(nextLine) + 1;
 }
 
 /** App code running a query the way instrumentations that set the text at start trace it. */
