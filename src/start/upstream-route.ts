@@ -15,15 +15,30 @@ export function labelUpstreamRoute(response: ServerResponse, routes: RouteLabels
   const metadata = getRPCMetadata(context.active());
   if (metadata?.type !== RPCType.HTTP) return;
   let frameworkRoute = metadata.route;
+  // instrumentation-http reads the route twice (is it set? then its value): the label is worked out once
+  // per combination of what it depends on, so a plain-http path is templated once per request.
+  let labelled = false;
+  let labelledRoute: string | undefined;
+  let labelledStatus = 0;
+  let labelledUrl: string | undefined;
+  let label: string | undefined;
   Object.defineProperty(metadata, 'route', {
     configurable: true,
     enumerable: true,
     get: () => {
+      const status = response.statusCode;
+      const url = response.req?.url;
+      if (labelled && labelledRoute === frameworkRoute && labelledStatus === status && labelledUrl === url) return label;
       try {
-        return routes.ofResponse(frameworkRoute, response.statusCode, response.req?.url);
+        label = routes.ofResponse(frameworkRoute, status, url);
       } catch {
-        return frameworkRoute;
+        label = frameworkRoute;
       }
+      labelled = true;
+      labelledRoute = frameworkRoute;
+      labelledStatus = status;
+      labelledUrl = url;
+      return label;
     },
     set: (route: string | undefined) => {
       frameworkRoute = route;
