@@ -13,6 +13,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { BenchmarkFailure } from './load/benchmark-failure.mjs';
 import { clearCacheNamespaces } from './load/fixture-cache.mjs';
 import { createFixtureTables } from './load/fixture-database.mjs';
 import { ListeningProcess } from './load/listening-process.mjs';
@@ -36,8 +37,6 @@ const COMPARED_ID = 7;
 const started = new Set();
 const progress = (line) => process.stderr.write(`${line}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-class BenchmarkFailure extends Error {}
 
 async function stopAll() {
   await Promise.all([...started].map((child) => child.stop()));

@@ -1,5 +1,6 @@
 // A long-lived child process that prints {"listening":PORT} once it serves: the benchmark's apps and sink.
 import { spawn } from 'node:child_process';
+import { BenchmarkFailure } from './benchmark-failure.mjs';
 
 const STDERR_KEPT_CHARS = 8_000;
 const START_TIMEOUT_MS = 60_000;
@@ -31,7 +32,7 @@ export class ListeningProcess {
     }));
     this.listening = new Promise((resolve, reject) => {
       let stdout = '';
-      const timer = setTimeout(() => reject(new Error(`${name} did not start listening within ${START_TIMEOUT_MS / 1000} s${this.stderrNote()}`)), START_TIMEOUT_MS);
+      const timer = setTimeout(() => reject(new BenchmarkFailure(`${name} did not start listening within ${START_TIMEOUT_MS / 1000} s${this.stderrNote()}`)), START_TIMEOUT_MS);
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', (text) => {
         stdout += text;
@@ -44,7 +45,7 @@ export class ListeningProcess {
       });
       this.ended.then(() => {
         clearTimeout(timer);
-        reject(new Error(`${name} exited (${this.exit}) before listening${this.stderrNote()}`));
+        reject(new BenchmarkFailure(`${name} exited (${this.exit}) before listening${this.stderrNote()}`));
       });
     });
   }
@@ -53,7 +54,7 @@ export class ListeningProcess {
   served() {
     return new Promise((resolve, reject) => {
       if (this.exited) {
-        reject(new Error(`${this.name} has exited (${this.exit})${this.stderrNote()}`));
+        reject(new BenchmarkFailure(`${this.name} has exited (${this.exit})${this.stderrNote()}`));
         return;
       }
       const onMessage = (message) => {
@@ -62,7 +63,7 @@ export class ListeningProcess {
         resolve(message.served);
       };
       this.child.on('message', onMessage);
-      this.ended.then(() => reject(new Error(`${this.name} exited (${this.exit})${this.stderrNote()}`)));
+      this.ended.then(() => reject(new BenchmarkFailure(`${this.name} exited (${this.exit})${this.stderrNote()}`)));
       this.child.send('served?');
     });
   }

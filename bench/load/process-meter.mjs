@@ -52,7 +52,8 @@ export class RssSampler {
       this.highWaterMarkReset = false;
     }
     this.sample();
-    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    // Sampling must never keep the driver alive.
+    this.timer = setInterval(() => this.sample(), this.intervalMs).unref();
     return this;
   }
 

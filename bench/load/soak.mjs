@@ -24,10 +24,10 @@ export async function runSoak(target, { seconds, connections, paths, print }) {
   print(`|${columns.map((width) => '-'.repeat(width + 1) + ':').join('|')}|`);
 
   // Requests by the app's own count, as in the comparison runs.
-  const closeWindow = async () => {
+  const closeWindow = async ({ last = false } = {}) => {
     const now = Date.now();
     const memory = sampler.stop();
-    sampler = new RssSampler(target.pid).start();
+    if (!last) sampler = new RssSampler(target.pid).start();
     const cpu = cpuSecondsOf(target.pid);
     const served = await target.served();
     const requests = served - servedBefore;
@@ -58,7 +58,7 @@ export async function runSoak(target, { seconds, connections, paths, print }) {
     clearInterval(timer);
   }
   await closing;
-  if ((Date.now() - windowStarted) / 1000 >= 1) await closeWindow();
+  if ((Date.now() - windowStarted) / 1000 >= 1) await closeWindow({ last: true });
   else sampler.stop();
 
   const settled = windows.filter((window) => window.endSeconds > warmupSeconds + WINDOW_SECONDS / 2);
