@@ -108,10 +108,11 @@ async function loadOnce(child, route, seconds, connections, { measured = false }
   return run;
 }
 
-async function compareModes(options, modes, environments) {
+async function compareModes(options, modes, environments, sink) {
   const routes = options.routes;
   const perRun = options.warmup + options.seconds;
-  const estimate = (options.startupRuns + 1) * modes.length * 0.8 + routes.length * modes.length * (options.initialWarmup + options.rounds * (perRun + 0.3)) + options.idleSeconds + 20;
+  // Seconds per start-up and per run beyond its load, as measured on the loaded 2-core development machine.
+  const estimate = (options.startupRuns + 1) * modes.length * 2 + routes.length * modes.length * (options.initialWarmup + options.rounds * (perRun + 0.9)) + options.idleSeconds + 20;
   progress(`load benchmark: about ${Math.ceil(estimate / 60)} min (${options.rounds} rounds × ${routes.length} routes × ${modes.length} modes × ${options.warmup} s warm-up + ${options.seconds} s)`);
 
   const startupSeconds = await measureStartup(modes, (mode) => environments.get(mode.name), options.startupRuns);
@@ -122,7 +123,6 @@ async function compareModes(options, modes, environments) {
   await sleep(1000);
   const idleRssMiB = await idleRss(processes, options.idleSeconds);
 
-  const sink = [...started].find((child) => child.name === 'otlp sink');
   const attribution = new SpanAttribution(sink.url, (mode) => processes.get(mode).served());
   for (const mode of processes.keys()) await attribution.runStarts(mode, null);
   await compareAnswers(processes, routes);
@@ -280,7 +280,7 @@ async function main() {
     environments.set(mode.name, environmentOf(mode, { sinkUrl: sink.url, prometheusPort: await freePort(), databaseUrl: DATABASE_URL, redisUrl: REDIS_URL }));
   }
 
-  const results = options.soak > 0 ? await soak(options, environments) : await compareModes(options, modes, environments);
+  const results = options.soak > 0 ? await soak(options, environments) : await compareModes(options, modes, environments, sink);
   if (options.soak === 0) printComparison(results, header);
   if (options.save) writeFileSync(options.save, `${JSON.stringify({ header, ...results }, null, 2)}\n`);
 }

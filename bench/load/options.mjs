@@ -7,11 +7,11 @@ export const ROUTES = ['/one', '/ten', '/n-plus-one', '/cached'];
 
 const SETTINGS = {
   rounds: { variable: 'LOADBENCH_ROUNDS', standard: 5, quick: 1, integer: true, min: 1, meaning: 'rounds, each running every mode on every route' },
-  seconds: { variable: 'LOADBENCH_SECONDS', standard: 5, quick: 2, min: 1, meaning: 'measured seconds per mode, route and round' },
+  seconds: { variable: 'LOADBENCH_SECONDS', standard: 4, quick: 2, min: 1, meaning: 'measured seconds per mode, route and round' },
   warmup: { variable: 'LOADBENCH_WARMUP_SECONDS', standard: 1, quick: 0.5, min: 0, meaning: 'discarded seconds of load before each measured run' },
-  initialWarmup: { variable: 'LOADBENCH_INITIAL_WARMUP_SECONDS', standard: 3, quick: 1, min: 0, meaning: 'discarded seconds per mode and route before the first round' },
+  initialWarmup: { variable: 'LOADBENCH_INITIAL_WARMUP_SECONDS', standard: 2, quick: 1, min: 0, meaning: 'discarded seconds per mode and route before the first round' },
   connections: { variable: 'LOADBENCH_CONNECTIONS', standard: 10, quick: 10, integer: true, min: 1, meaning: 'concurrent connections' },
-  startupRuns: { variable: 'LOADBENCH_STARTUP_RUNS', standard: 10, quick: 3, integer: true, min: 0, meaning: 'start-ups of an empty script per mode' },
+  startupRuns: { variable: 'LOADBENCH_STARTUP_RUNS', standard: 8, quick: 3, integer: true, min: 0, meaning: 'start-ups of an empty script per mode' },
   idleSeconds: { variable: 'LOADBENCH_IDLE_SECONDS', standard: 3, quick: 1, min: 0.5, meaning: 'seconds of idle RSS sampling after start-up' },
   soak: { variable: 'LOADBENCH_SOAK_SECONDS', standard: 0, quick: 0, min: 0, meaning: 'instead of the comparison: this many seconds of full load on one mode, RSS every 10 s' },
 };
