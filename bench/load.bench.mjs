@@ -219,10 +219,11 @@ function printComparison(results, header) {
   return summaries;
 }
 
-async function soak(options, environments) {
+async function soak(options, environments, header) {
   const mode = MODES.find((known) => known.name === options.soakMode);
   const child = await startProcess(mode.label, [...mode.preload, FIXTURE_APP], environments.get(mode.name));
   await compareAnswers(new Map([[mode.name, child]]), options.routes);
+  console.log(header);
   console.log(
     `Soak: ${mode.label}, ${options.soak} s of full load, ${options.connections} connections each cycling through ${options.routes.join(', ')}; ` +
       `RSS trough and peak per 10 s`,
@@ -280,7 +281,7 @@ async function main() {
     environments.set(mode.name, environmentOf(mode, { sinkUrl: sink.url, prometheusPort: await freePort(), databaseUrl: DATABASE_URL, redisUrl: REDIS_URL }));
   }
 
-  const results = options.soak > 0 ? await soak(options, environments) : await compareModes(options, modes, environments, sink);
+  const results = options.soak > 0 ? await soak(options, environments, header) : await compareModes(options, modes, environments, sink);
   if (options.soak === 0) printComparison(results, header);
   if (options.save) writeFileSync(options.save, `${JSON.stringify({ header, ...results }, null, 2)}\n`);
 }
