@@ -17,14 +17,13 @@ export class ListeningProcess {
     this.name = name;
     this.child = child;
     this.pid = child.pid;
-    this.stderr = '';
+    this.stderrHead = '';
+    this.stderrTail = '';
+    this.stderrChars = 0;
     this.exited = false;
     this.stopping = false;
     child.stderr.setEncoding('utf8');
-    // Keeps the start and the end of what it wrote: the first warning and the last words both matter.
-    child.stderr.on('data', (text) => {
-      this.stderr = this.stderr.length < STDERR_KEPT_CHARS ? this.stderr + text : this.stderr.slice(0, STDERR_KEPT_CHARS / 2) + '\n…\n' + (this.stderr.slice(STDERR_KEPT_CHARS / 2) + text).slice(-STDERR_KEPT_CHARS / 2);
-    });
+    child.stderr.on('data', (text) => this.keepStderr(text));
     this.ended = new Promise((resolve) => child.once('exit', (code, signal) => {
       this.exited = true;
       this.exit = signal ?? code;
@@ -70,6 +69,23 @@ export class ListeningProcess {
 
   get url() {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Keeps the start and the end of what it wrote, bounded: the first warning and the last words both matter. */
+  keepStderr(text) {
+    this.stderrChars += text.length;
+    const room = STDERR_KEPT_CHARS / 2 - this.stderrHead.length;
+    if (room > 0) {
+      this.stderrHead += text.slice(0, room);
+      text = text.slice(room);
+    }
+    this.stderrTail = (this.stderrTail + text).slice(-STDERR_KEPT_CHARS / 2);
+  }
+
+  /** What it wrote to stderr, with an ellipsis where the middle was left out. */
+  get stderr() {
+    const cut = this.stderrChars > this.stderrHead.length + this.stderrTail.length;
+    return `${this.stderrHead}${cut ? '\n…\n' : ''}${this.stderrTail}`;
   }
 
   stderrNote() {
