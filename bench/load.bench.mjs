@@ -213,6 +213,8 @@ function printComparison(results, header) {
   }
   console.log(`\nSpans exported by name, all routes, per request sent (the same instrumentations should give the same spans)`);
   console.log(spanNamesTable(results));
+  // Other work on the machine moves every figure: say how busy it was when the runs ended, too.
+  console.log(`\nLoad average at the end: ${os.loadavg().map((load) => load.toFixed(1)).join(' ')} (${os.cpus().length} cores)`);
   const goals = goalLines(results, summaries);
   if (goals.length > 0) console.log(`\nGoals of issue 11 (one run on a shared machine: read with the ranges above)\n${goals.map((line) => `- ${line}`).join('\n')}`);
   for (const [mode, text] of Object.entries(results.stderr)) console.log(`\nstderr of ${mode}:\n${text.split('\n').slice(0, 20).join('\n')}`);
