@@ -44,9 +44,9 @@ const STARTED = Symbol.for('spanlens.started');
 type GlobalWithHandle = typeof globalThis & { [STARTED]?: SpanlensHandle };
 
 /**
- * Starts spanlens: the OpenTelemetry SDK with the request statistics processor, the exporters named by the standard
- * variables, the instrumentations, and the metrics server. A second call returns the first handle.
- * Never throws: on failure it reports through `diag` and the app runs uninstrumented.
+ * Starts spanlens: the OpenTelemetry SDK with the request statistics processor, the exporters named by
+ * the standard variables, the instrumentations, and the metrics server. A second call returns the first
+ * handle. Never throws: on failure it reports through `diag` and the app runs uninstrumented.
  */
 export function start(givenOptions?: SpanlensOptions): SpanlensHandle {
   const options: SpanlensOptions = typeof givenOptions === 'object' && givenOptions !== null ? givenOptions : {};
