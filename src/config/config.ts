@@ -58,15 +58,55 @@ export interface SpanlensConfig {
   };
   enabledInstrumentations: string[] | undefined;
   disabledInstrumentations: string[];
-  /** Whether `OTEL_LOGS_EXPORTER` asks for a logs pipeline (spanlens starts none otherwise). */
+  /** `OTEL_PROPAGATORS` (`PROPAGATOR_NAMES`); undefined: W3C trace context and baggage. */
+  propagators: string[] | undefined;
+  /** `OTEL_SPAN_*` and `OTEL_ATTRIBUTE_*` limits; an unset one keeps the SDK's default. */
+  spanLimits: {
+    attributeCountLimit?: number;
+    attributeValueLengthLimit?: number;
+    eventCountLimit?: number;
+    linkCountLimit?: number;
+    attributePerEventCountLimit?: number;
+    attributePerLinkCountLimit?: number;
+  };
+  /** `OTEL_NODE_EXPERIMENTAL_SDK_METRICS`: the SDK's own metrics (spans started, queue sizes). */
+  sdkSelfMetrics: boolean;
+  /**
+   * Whether `OTEL_LOGS_EXPORTER` asks for a logs pipeline: spanlens starts none otherwise, where the
+   * standard default would be `otlp` (no app of spanlens' asks for one, and it costs memory and start-up).
+   */
   logsExporterConfigured: boolean;
-  /** Whether `OTEL_LOG_LEVEL` is set (NodeSDK then installs its own diagnostic logger). */
-  logLevelConfigured: boolean;
+  /** Log exporter names from `OTEL_LOGS_EXPORTER` (`otlp`, `console`). */
+  logsExporters: string[];
+  otlpLogsProtocol: string;
+  otlpLogsUrl: string | undefined;
+  /** `OTEL_BLRP_*`: the batch log record processor's queue and timing. */
+  batchLogRecordProcessor: {
+    maxQueueSize?: number;
+    scheduledDelayMillis?: number;
+    exportTimeoutMillis?: number;
+    maxExportBatchSize?: number;
+  };
+  /** `OTEL_LOGRECORD_*` and `OTEL_ATTRIBUTE_*` limits of log records. */
+  logRecordLimits: { attributeCountLimit?: number; attributeValueLengthLimit?: number };
   sdkDisabled: boolean;
 }
 
+/** Settings of the OpenTelemetry SDK itself that only variables set (no `start()` option). */
+type VariableOnlySetting =
+  | 'sdkDisabled'
+  | 'propagators'
+  | 'spanLimits'
+  | 'sdkSelfMetrics'
+  | 'logsExporterConfigured'
+  | 'logsExporters'
+  | 'otlpLogsProtocol'
+  | 'otlpLogsUrl'
+  | 'batchLogRecordProcessor'
+  | 'logRecordLimits';
+
 /** Options given in code to `start()`; each one wins over its variable. */
-export type SpanlensOptions = Partial<Omit<SpanlensConfig, 'sdkDisabled' | 'logsExporterConfigured' | 'logLevelConfigured'>>;
+export type SpanlensOptions = Partial<Omit<SpanlensConfig, VariableOnlySetting>>;
 
 export const DEFAULTS = {
   slowQueryThresholdMs: 200,
@@ -88,6 +128,9 @@ export const DEFAULTS = {
 
 /** The names `OTEL_NODE_RESOURCE_DETECTORS` knows, as NodeSDK 0.301 reads them. */
 export const RESOURCE_DETECTOR_NAMES = ['env', 'host', 'os', 'process', 'serviceinstance', 'all', 'none'] as const;
+
+/** The names `OTEL_PROPAGATORS` knows, as NodeSDK 0.301 reads them (it has no `jaeger`, `xray` or `ottrace`). */
+export const PROPAGATOR_NAMES = ['tracecontext', 'baggage', 'b3', 'b3multi', 'none'] as const;
 
 const TRACES_SAMPLERS = [
   'always_on',
@@ -114,10 +157,6 @@ export function readConfig(env: Env = process.env, options: SpanlensOptions = {}
     read.string('OTEL_EXPORTER_OTLP_METRICS_PROTOCOL') ?? read.string('OTEL_EXPORTER_OTLP_PROTOCOL') ?? DEFAULTS.otlpProtocol;
   const logsExporters = read.list('OTEL_LOGS_EXPORTER');
   const logsProtocol = read.string('OTEL_EXPORTER_OTLP_LOGS_PROTOCOL') ?? read.string('OTEL_EXPORTER_OTLP_PROTOCOL') ?? DEFAULTS.otlpProtocol;
-  // NodeSDK builds the logs exporter itself: an endpoint the gRPC exporter would throw on cannot be
-  // replaced there (the HTTP ones fall back to the default themselves).
-  const logsGrpc = logsProtocol === 'grpc';
-  const logsExportable = !logsExporters?.includes('otlp') || read.otlpUrl('logs', logsProtocol, !logsGrpc) === undefined || !logsGrpc;
   const fromEnv: SpanlensConfig = {
     serviceName: read.string('OTEL_SERVICE_NAME') ?? read.resourceAttribute('service.name'),
     slowQueryThresholdMs: read.number('SPANLENS_SLOW_QUERY_MS', DEFAULTS.slowQueryThresholdMs, 0),
@@ -151,8 +190,30 @@ export function readConfig(env: Env = process.env, options: SpanlensOptions = {}
     },
     enabledInstrumentations: read.list('OTEL_NODE_ENABLED_INSTRUMENTATIONS'),
     disabledInstrumentations: read.list('OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [],
-    logsExporterConfigured: logsExporters !== undefined && logsExportable,
-    logLevelConfigured: read.string('OTEL_LOG_LEVEL') !== undefined,
+    propagators: read.knownList('OTEL_PROPAGATORS', PROPAGATOR_NAMES),
+    spanLimits: {
+      attributeCountLimit: read.firstNumber(['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT']),
+      attributeValueLengthLimit: read.firstNumber(['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT']),
+      eventCountLimit: read.firstNumber(['OTEL_SPAN_EVENT_COUNT_LIMIT']),
+      linkCountLimit: read.firstNumber(['OTEL_SPAN_LINK_COUNT_LIMIT']),
+      attributePerEventCountLimit: read.firstNumber(['OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT', 'OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT']),
+      attributePerLinkCountLimit: read.firstNumber(['OTEL_LINK_ATTRIBUTE_COUNT_LIMIT', 'OTEL_SPAN_ATTRIBUTE_PER_LINK_COUNT_LIMIT']),
+    },
+    sdkSelfMetrics: read.boolean('OTEL_NODE_EXPERIMENTAL_SDK_METRICS', false),
+    logsExporterConfigured: logsExporters !== undefined && !logsExporters.includes('none'),
+    logsExporters: logsExporters ?? [],
+    otlpLogsProtocol: logsProtocol,
+    otlpLogsUrl: logsExporters?.includes('otlp') ? read.otlpUrl('logs', logsProtocol) : undefined,
+    batchLogRecordProcessor: {
+      maxQueueSize: read.optionalNumber('OTEL_BLRP_MAX_QUEUE_SIZE', 1),
+      scheduledDelayMillis: read.optionalNumber('OTEL_BLRP_SCHEDULE_DELAY', 0),
+      exportTimeoutMillis: read.optionalNumber('OTEL_BLRP_EXPORT_TIMEOUT', 1),
+      maxExportBatchSize: read.optionalNumber('OTEL_BLRP_MAX_EXPORT_BATCH_SIZE', 1),
+    },
+    logRecordLimits: {
+      attributeCountLimit: read.firstNumber(['OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT']),
+      attributeValueLengthLimit: read.firstNumber(['OTEL_LOGRECORD_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT']),
+    },
     sdkDisabled: read.boolean('OTEL_SDK_DISABLED', false),
   };
   const config: SpanlensConfig = { ...fromEnv };
@@ -340,10 +401,9 @@ class EnvReader {
   /**
    * The endpoint an OTLP exporter of `signal` should get in place of an invalid
    * `OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT` or `OTEL_EXPORTER_OTLP_ENDPOINT`, with one warning naming it;
-   * undefined when they are valid (or unset) and the exporter can read them itself. When the exporter
-   * cannot be given another endpoint (`replaceable` false), the warning says the signal is not exported.
+   * undefined when they are valid (or unset) and the exporter can read them itself.
    */
-  otlpUrl(signal: 'traces' | 'metrics' | 'logs', protocol: string, replaceable = true): string | undefined {
+  otlpUrl(signal: 'traces' | 'metrics' | 'logs', protocol: string): string | undefined {
     const grpc = protocol === 'grpc';
     // The gRPC exporter takes a bare `host:port` (it adds https://); the HTTP ones need a full URL.
     const valid = (value: string): boolean => isUrl(grpc && !/^\w{1,8}:\/\//.test(value) ? `https://${value}` : value);
@@ -362,7 +422,7 @@ class EnvReader {
       used = genericName;
     }
     const [name, value] = specific === undefined ? [genericName, generic] : [specificName, specific];
-    this.warn(`spanlens: ${name}=${JSON.stringify(value)} is not valid (expected a URL); ${replaceable ? `using ${used}` : `${signal} are not exported`}`);
+    this.warn(`spanlens: ${name}=${JSON.stringify(value)} is not valid (expected a URL); using ${used}`);
     return url;
   }
 
@@ -404,6 +464,23 @@ class EnvReader {
       return this.reject(name, raw, undefined, `a number from ${min} to ${max}`);
     }
     return value;
+  }
+
+  /**
+   * The first of `names` that is set, as a limit (a whole number, 0 or more): a signal's own variable
+   * before the generic one. A bad value is reported and the next name (or the SDK's default) used.
+   */
+  firstNumber(names: readonly string[]): number | undefined {
+    for (const [index, name] of names.entries()) {
+      const raw = this.string(name);
+      if (raw === undefined) continue;
+      const value = Number(raw);
+      if (Number.isInteger(value) && value >= 0) return value;
+      const next = names[index + 1];
+      const used = next === undefined ? "the OpenTelemetry SDK's default" : `${next} or the OpenTelemetry SDK's default`;
+      this.warn(`spanlens: ${name}=${JSON.stringify(raw)} is not valid (expected a whole number, 0 or more); using ${used}`);
+    }
+    return undefined;
   }
 
   oneOf<T extends string, F extends T | undefined>(name: string, allowed: readonly T[], fallback: F): T | F {

@@ -12,7 +12,7 @@ export const MAX_CACHE_NAMESPACE_LABELS = 100;
 /**
  * Turns what the request processor saw into the spanlens metrics, keeping every label bounded (routes
  * arrive bounded already). Instruments are created on first use, from the global meter provider unless
- * one is given, because the processor exists before NodeSDK registers its provider.
+ * one is given, because the processor exists before start-up registers the SDK's meter provider.
  */
 export class RequestMetrics {
   private readonly summaries = new LabelLimiter(MAX_QUERY_SUMMARY_LABELS);

@@ -4,8 +4,10 @@ import { diag } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { SpanlensConfig } from '../config/config.js';
 import { LazyFastifyInstrumentation } from './lazy-fastify-instrumentation.js';
+import { loadModule } from './load-module.js';
 
 // Instrumentations load synchronously: with `--require`, the app's first `require('pg')` comes right after.
+// The upstream ones load as ES modules, sharing the API, core and instrumentation base spanlens imports.
 const require = createRequire(import.meta.url);
 
 export interface InstrumentationHooks {
@@ -26,7 +28,7 @@ type Factory = (hooks: InstrumentationHooks, config: SpanlensConfig) => Instrume
 /** Each instrumentation by its short name (as in `OTEL_NODE_ENABLED_INSTRUMENTATIONS`), loaded only when enabled. */
 const FACTORIES: Record<string, Factory> = {
   http: (hooks) => {
-    const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+    const { HttpInstrumentation } = loadModule<typeof import('@opentelemetry/instrumentation-http')>('@opentelemetry/instrumentation-http');
     return new HttpInstrumentation({
       ignoreIncomingRequestHook: hooks.ignoreIncomingRequest,
       requestHook: (span, request) => {
@@ -38,7 +40,7 @@ const FACTORIES: Record<string, Factory> = {
     });
   },
   pg: (hooks) => {
-    const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+    const { PgInstrumentation } = loadModule<typeof import('@opentelemetry/instrumentation-pg')>('@opentelemetry/instrumentation-pg');
     const { PgPoolQueryInstrumentation } = require('../call-sites/pg-pool-query-instrumentation.js') as typeof import('../call-sites/pg-pool-query-instrumentation.js');
     return [
       new PgInstrumentation({ requestHook: (span, info) => hooks.onQueryStart(span, info.query.text) }),
@@ -48,15 +50,15 @@ const FACTORIES: Record<string, Factory> = {
   },
   undici: () => {
     // Node's own `fetch` (undici): outgoing calls get client spans, as `http.request` gets them from http.
-    const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+    const { UndiciInstrumentation } = loadModule<typeof import('@opentelemetry/instrumentation-undici')>('@opentelemetry/instrumentation-undici');
     return new UndiciInstrumentation();
   },
   express: () => {
-    const { ExpressInstrumentation } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
+    const { ExpressInstrumentation } = loadModule<typeof import('@opentelemetry/instrumentation-express')>('@opentelemetry/instrumentation-express');
     return new ExpressInstrumentation();
   },
   koa: () => {
-    const { KoaInstrumentation } = require('@opentelemetry/instrumentation-koa') as typeof import('@opentelemetry/instrumentation-koa');
+    const { KoaInstrumentation } = loadModule<typeof import('@opentelemetry/instrumentation-koa')>('@opentelemetry/instrumentation-koa');
     return new KoaInstrumentation();
   },
   // Fastify's own, maintained instrumentation (`@fastify/otel`), loaded when the app creates a Fastify instance.

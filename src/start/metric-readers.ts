@@ -1,8 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import { OTLPMetricExporter as OTLPGrpcMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
-import { OTLPMetricExporter as OTLPJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPMetricExporter as OTLPProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import {
   ConsoleMetricExporter,
   type IMetricReader,
@@ -10,12 +7,26 @@ import {
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
 import type { SpanlensConfig } from '../config/config.js';
+import { loadModule } from './load-module.js';
 
 export interface MetricReaders {
   readers: IMetricReader[];
   /** Present when `prometheus` is enabled: served by spanlens' own metrics server. */
   prometheus: PrometheusExporter | undefined;
 }
+
+type OtlpMetricExporterClass = new (options: { url?: string }) => PushMetricExporter;
+
+/**
+ * The package of the OTLP metric exporter of each protocol, loaded only for the protocol asked. It loads
+ * at start, not at the first export: the periodic reader asks the exporter for its temporality (from
+ * `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`) when it is created.
+ */
+const OTLP_METRIC_EXPORTERS = new Map<string, () => OtlpMetricExporterClass>([
+  ['grpc', () => loadModule<typeof import('@opentelemetry/exporter-metrics-otlp-grpc')>('@opentelemetry/exporter-metrics-otlp-grpc').OTLPMetricExporter],
+  ['http/json', () => loadModule<typeof import('@opentelemetry/exporter-metrics-otlp-http')>('@opentelemetry/exporter-metrics-otlp-http').OTLPMetricExporter],
+  ['http/protobuf', () => loadModule<typeof import('@opentelemetry/exporter-metrics-otlp-proto')>('@opentelemetry/exporter-metrics-otlp-proto').OTLPMetricExporter],
+]);
 
 /** The metric readers named by `OTEL_METRICS_EXPORTER` (spanlens default `prometheus`). */
 export function createMetricReaders(config: SpanlensConfig): MetricReaders {
@@ -24,6 +35,7 @@ export function createMetricReaders(config: SpanlensConfig): MetricReaders {
   if (names.includes('none')) return result;
   for (const name of names) {
     if (name === 'prometheus') {
+      const { PrometheusExporter } = loadModule<typeof import('@opentelemetry/exporter-prometheus')>('@opentelemetry/exporter-prometheus');
       // The exporter's own server cannot serve /stats, so spanlens serves its handler instead.
       result.prometheus = new PrometheusExporter({ preventServerStart: true });
       result.readers.push(result.prometheus);
@@ -50,22 +62,18 @@ function periodicReader(exporter: PushMetricExporter, config: SpanlensConfig): P
 
 /**
  * The OTLP metric exporter of `protocol`; it reads the `OTEL_EXPORTER_OTLP_*` variables itself unless
- * `url` replaces an invalid endpoint. A constructor that throws costs the OTLP metrics, nothing else.
+ * `url` replaces an invalid endpoint. An exporter that cannot be loaded or created costs the OTLP
+ * metrics, nothing else.
  */
 function otlpMetricExporter(protocol: string, url: string | undefined): PushMetricExporter | undefined {
-  const options = url === undefined ? {} : { url };
+  let load = OTLP_METRIC_EXPORTERS.get(protocol);
+  if (load === undefined) {
+    diag.warn(`spanlens: OTLP metrics protocol "${protocol}" is not supported; using the default http/protobuf`);
+    load = OTLP_METRIC_EXPORTERS.get('http/protobuf')!;
+  }
   try {
-    switch (protocol) {
-      case 'grpc':
-        return new OTLPGrpcMetricExporter(options);
-      case 'http/json':
-        return new OTLPJsonMetricExporter(options);
-      case 'http/protobuf':
-        return new OTLPProtoMetricExporter(options);
-      default:
-        diag.warn(`spanlens: OTLP metrics protocol "${protocol}" is not supported; using the default http/protobuf`);
-        return new OTLPProtoMetricExporter(options);
-    }
+    const OTLPMetricExporter = load();
+    return new OTLPMetricExporter(url === undefined ? {} : { url });
   } catch (error) {
     diag.warn(`spanlens: the OTLP metric exporter could not be created; metrics are not pushed: ${String(error)}`);
     return undefined;

@@ -1,12 +1,17 @@
 import {
   type DetectedResourceAttributes,
+  type Resource,
   type ResourceDetector,
+  defaultResource,
+  detectResources,
   envDetector,
   hostDetector,
   osDetector,
   processDetector,
+  resourceFromAttributes,
   serviceInstanceIdDetector,
 } from '@opentelemetry/resources';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
 /**
  * Attributes spanlens' default leaves out of the resource (and so out of `target_info` and every export):
@@ -25,6 +30,16 @@ const DETECTORS: Record<string, ResourceDetector> = {
   process: processDetector,
   env: envDetector,
 };
+
+/**
+ * The resource of every signal, made as NodeSDK 0.301 makes it: the SDK's defaults, then what the
+ * detectors find (`OTEL_RESOURCE_ATTRIBUTES` and `OTEL_SERVICE_NAME` through `env`), then the service
+ * name given in code or by those variables. Attributes detected asynchronously settle later.
+ */
+export function createResource(serviceName: string | undefined, detectorNames: readonly string[] | undefined): Resource {
+  const detected = defaultResource().merge(detectResources({ detectors: createResourceDetectors(detectorNames) }));
+  return serviceName === undefined ? detected : detected.merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }));
+}
 
 /**
  * The resource detectors for `OTEL_NODE_RESOURCE_DETECTORS` (already validated): its standard meaning

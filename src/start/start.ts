@@ -1,6 +1,5 @@
 import { DiagConsoleLogger, type DiagLogLevel, diag } from '@opentelemetry/api';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { type SpanlensConfig, type SpanlensOptions, readConfig, readLogLevel } from '../config/config.js';
 import { RequestStatisticsProcessor } from '../processors/request-statistics-processor.js';
@@ -18,8 +17,7 @@ import { createMetricReaders } from './metric-readers.js';
 import { MetricsServer, type RouteHandler } from './metrics-server.js';
 import { RepeatSuppressingLogger } from './repeat-suppressing-logger.js';
 import { ResponseHeaders } from './response-headers.js';
-import { createResourceDetectors } from './resource-detectors.js';
-import { createSampler } from './sampler.js';
+import { assembleSdk } from './sdk-assembly.js';
 import { labelUpstreamRoute } from './upstream-route.js';
 import { createExportingSpanProcessors } from './trace-exporters.js';
 
@@ -46,9 +44,9 @@ const STARTED = Symbol.for('spanlens.started');
 type GlobalWithHandle = typeof globalThis & { [STARTED]?: SpanlensHandle };
 
 /**
- * Starts spanlens: NodeSDK with the request statistics processor, the exporters named by the standard
- * variables, the instrumentations, and the metrics server. A second call returns the first handle.
- * Never throws: on failure it reports through `diag` and the app runs uninstrumented.
+ * Starts spanlens: the OpenTelemetry SDK with the request statistics processor, the exporters named by
+ * the standard variables, the instrumentations, and the metrics server. A second call returns the first
+ * handle. Never throws: on failure it reports through `diag` and the app runs uninstrumented.
  */
 export function start(givenOptions?: SpanlensOptions): SpanlensHandle {
   const options: SpanlensOptions = typeof givenOptions === 'object' && givenOptions !== null ? givenOptions : {};
@@ -130,22 +128,7 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
     onPoolQuery: (text) => requestStatistics.poolQueryIssued(text),
   });
 
-  // With OTEL_LOG_LEVEL set, NodeSDK installs a console logger at that level over the current one and
-  // prints a stack trace about it; the preload's logger is the same kind, so make way for it quietly.
-  if (config.logLevelConfigured) diag.disable();
-  const sdk = new NodeSDK({
-    ...(config.serviceName === undefined ? {} : { serviceName: config.serviceName }),
-    resourceDetectors: createResourceDetectors(config.resourceDetectors),
-    spanProcessors,
-    sampler: createSampler(config),
-    metricReaders: readers,
-    instrumentations,
-    // NodeSDK would otherwise start an OTLP logs pipeline nobody asked for.
-    ...(config.logsExporterConfigured ? {} : { logRecordProcessors: [] }),
-  });
-  // NodeSDK's logger writes every repeat of the SDK's warnings: put spanlens' back, at the same level.
-  if (config.logLevelConfigured) setConsoleLogger(readLogLevel().level);
-  sdk.start();
+  const sdk = assembleSdk(config, { spanProcessors, metricReaders: readers, instrumentations });
   responseHeaders?.install();
   const listening =
     membership.metricsPort === undefined
@@ -166,14 +149,16 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     membership.stop();
-    stopping ??= settle([sdk.shutdown(), metricsServer.close()]);
+    stopping ??= settle([...sdk.shutdown(), metricsServer.close()]);
     return stopping;
   };
   let flushing: Promise<void> | undefined;
   const forceFlush = (): Promise<void> => {
     if (stopping !== undefined) return stopping;
     // One flush at a time: a flush asked for during another is covered by the next one.
-    flushing ??= settle([...spanProcessors, ...readers].map((part) => part.forceFlush())).finally(() => (flushing = undefined));
+    flushing ??= settle([...[...spanProcessors, ...readers].map((part) => part.forceFlush()), sdk.forceFlushLogs()]).finally(
+      () => (flushing = undefined),
+    );
     return flushing;
   };
   return { shutdown, forceFlush, statistics: () => statisticsStore.snapshot(), requestStatistics, ready };

@@ -1,7 +1,4 @@
 import { diag } from '@opentelemetry/api';
-import { OTLPTraceExporter as OTLPGrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
@@ -10,11 +7,21 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import type { SpanlensConfig } from '../config/config.js';
+import { warnOnce } from '../diag-once.js';
+import { DeferredSpanExporter } from './deferred-span-exporter.js';
+
+type OtlpTraceExporterClass = new (options: { url?: string }) => SpanExporter;
+
+/** The OTLP trace exporter of each protocol, imported only when spans are first exported over it. */
+const OTLP_TRACE_EXPORTERS = new Map<string, () => Promise<OtlpTraceExporterClass>>([
+  ['grpc', async () => (await import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter],
+  ['http/json', async () => (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter],
+  ['http/protobuf', async () => (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter],
+]);
 
 /**
- * The exporting span processors named by `OTEL_TRACES_EXPORTER`. NodeSDK stops reading that variable once
- * it is given span processors, so spanlens rebuilds the standard behaviour: `otlp` (default, over the
- * protocol of `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`/`_PROTOCOL`), `console`, `none`, comma lists.
+ * The exporting span processors named by `OTEL_TRACES_EXPORTER`: `otlp` (default, over the protocol of
+ * `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`/`_PROTOCOL`), `console`, `none`, comma lists.
  */
 export function createExportingSpanProcessors(config: SpanlensConfig): SpanProcessor[] {
   let names = config.tracesExporters;
@@ -27,7 +34,7 @@ export function createExportingSpanProcessors(config: SpanlensConfig): SpanProce
   for (const name of names) {
     if (name === 'otlp') {
       const exporter = otlpTraceExporter(config.otlpTracesProtocol, config.otlpTracesUrl);
-      if (exporter !== undefined) processors.push(new BatchSpanProcessor({ exporter, ...config.batchSpanProcessor }));
+      processors.push(new BatchSpanProcessor({ exporter, ...config.batchSpanProcessor }));
     } else if (name === 'console') {
       processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
     } else {
@@ -38,25 +45,24 @@ export function createExportingSpanProcessors(config: SpanlensConfig): SpanProce
 }
 
 /**
- * The OTLP trace exporter of `protocol`; it reads the `OTEL_EXPORTER_OTLP_*` variables itself unless
- * `url` replaces an invalid endpoint. A constructor that throws costs the traces, never statistics and metrics.
+ * The OTLP trace exporter of `protocol`, created at the first export; it reads the `OTEL_EXPORTER_OTLP_*`
+ * variables itself unless `url` replaces an invalid endpoint. An exporter that cannot be loaded or
+ * created costs the traces, never statistics and metrics.
  */
-function otlpTraceExporter(protocol: string, url: string | undefined): SpanExporter | undefined {
-  const options = url === undefined ? {} : { url };
-  try {
-    switch (protocol) {
-      case 'grpc':
-        return new OTLPGrpcTraceExporter(options);
-      case 'http/json':
-        return new OTLPJsonTraceExporter(options);
-      case 'http/protobuf':
-        return new OTLPProtoTraceExporter(options);
-      default:
-        diag.warn(`spanlens: OTLP traces protocol "${protocol}" is not supported; using the default http/protobuf`);
-        return new OTLPProtoTraceExporter(options);
-    }
-  } catch (error) {
-    diag.warn(`spanlens: the OTLP trace exporter could not be created; traces are not exported: ${String(error)}`);
-    return undefined;
+function otlpTraceExporter(protocol: string, url: string | undefined): SpanExporter {
+  let load = OTLP_TRACE_EXPORTERS.get(protocol);
+  if (load === undefined) {
+    diag.warn(`spanlens: OTLP traces protocol "${protocol}" is not supported; using the default http/protobuf`);
+    load = OTLP_TRACE_EXPORTERS.get('http/protobuf')!;
   }
+  const options = url === undefined ? {} : { url };
+  return new DeferredSpanExporter(async () => {
+    try {
+      const OTLPTraceExporter = await load();
+      return new OTLPTraceExporter(options);
+    } catch (error) {
+      warnOnce('trace-exporter', 'the OTLP trace exporter could not be created; traces are not exported', error);
+      return undefined;
+    }
+  });
 }

@@ -2,9 +2,9 @@ import { AppProcess, freePort } from './helpers/app-process';
 import { OtlpReceiver, metricPoints, serverRoots } from './helpers/otlp-receiver';
 
 /**
- * spanlens hands NodeSDK its own span processors, metric readers, sampler and resource detectors, so
- * NodeSDK stops reading the variables behind them. Each row proves that one standard `OTEL_*` variable
- * still has its standard meaning, end to end: a preloaded app, a receiver, what arrives.
+ * spanlens builds the SDK itself, from its own span processors, metric readers, sampler and resource
+ * detectors, where NodeSDK would read the variables behind them. Each row proves that one standard
+ * `OTEL_*` variable still has its standard meaning, end to end: a preloaded app, a receiver, what arrives.
  */
 
 interface Run {
@@ -133,6 +133,27 @@ const rows: Row[] = [
       await ping({ b3: `${TRACE_ID}-b7ad6b7169203331-1`, traceparent: `00-${OTHER_TRACE_ID}-00f067aa0ba902b7-01` });
       await stop();
       expect(pings(receiver).map((span) => span.traceId)).toEqual([TRACE_ID]);
+    },
+  },
+  {
+    title: 'OTEL_PROPAGATORS=b3multi,tracecontext: X-B3-* headers continue their trace, and traceparent is still read',
+    env: () => ({ OTEL_PROPAGATORS: 'b3multi,tracecontext' }),
+    async check({ ping, receiver, stop }) {
+      await ping({ 'x-b3-traceid': TRACE_ID, 'x-b3-spanid': 'b7ad6b7169203331', 'x-b3-sampled': '1' });
+      await ping({ traceparent: `00-${OTHER_TRACE_ID}-00f067aa0ba902b7-01` });
+      await stop();
+      expect(pings(receiver).map((span) => span.traceId)).toEqual([TRACE_ID, OTHER_TRACE_ID]);
+    },
+  },
+  {
+    title: 'OTEL_PROPAGATORS=none: no incoming trace context is continued',
+    env: () => ({ OTEL_PROPAGATORS: 'none' }),
+    async check({ ping, receiver, stop }) {
+      await ping({ traceparent: `00-${OTHER_TRACE_ID}-00f067aa0ba902b7-01` });
+      await stop();
+      const traceIds = pings(receiver).map((span) => span.traceId);
+      expect(traceIds).toHaveLength(1);
+      expect(traceIds).not.toContain(OTHER_TRACE_ID);
     },
   },
   {

@@ -32,6 +32,25 @@ describe('starting up', () => {
     expect(modulesLoaded(preload, { OTEL_SDK_DISABLED: 'true' }).filter((url) => STARTING.test(url))).toEqual([]);
   });
 
+  it('loads only the exporters, propagators and SDK parts the settings name', () => {
+    const packages = (env: Record<string, string>): string[] => [
+      ...new Set(modulesLoaded('import', { OTEL_EXPORTER_PROMETHEUS_PORT: '0', ...env }).flatMap((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1] ?? [])),
+    ];
+    const neverAtStart = ['@opentelemetry/sdk-node', '@opentelemetry/configuration', 'yaml', '@opentelemetry/exporter-zipkin'];
+    const byDefault = packages({});
+    // The measure can fail: the SDK's parts are there.
+    expect(byDefault).toEqual(expect.arrayContaining(['@opentelemetry/sdk-trace', '@opentelemetry/sdk-metrics', '@opentelemetry/exporter-prometheus']));
+    expect(byDefault.filter((name) => /exporter-(trace|metrics|logs)-otlp|sdk-logs|grpc-js|propagator-b3/.test(name) || neverAtStart.includes(name))).toEqual([]);
+
+    const named = packages({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_METRICS_EXPORTER: 'otlp', OTEL_LOGS_EXPORTER: 'otlp', OTEL_PROPAGATORS: 'b3' });
+    expect(named).toEqual(
+      expect.arrayContaining(['@opentelemetry/exporter-metrics-otlp-grpc', '@grpc/grpc-js', '@opentelemetry/sdk-logs', '@opentelemetry/exporter-logs-otlp-grpc', '@opentelemetry/propagator-b3']),
+    );
+    // No span was exported, so no trace exporter was needed; no other protocol's exporters (the gRPC metric
+    // exporter extends the HTTP one's base class, so that package loads too).
+    expect(named.filter((name) => /exporter-trace|otlp-proto|exporter-logs-otlp-http/.test(name) || neverAtStart.includes(name))).toEqual([]);
+  });
+
   it.each(['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'])(
     'warns once about an invalid %s over grpc and keeps statistics and metrics',
     async (variable) => {

@@ -104,10 +104,10 @@ describe('OTLP endpoints', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('starts no logs pipeline over grpc when its endpoint is invalid, and says so', () => {
+  it('replaces an invalid logs endpoint as it does the others', () => {
     const config = readConfig({ OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://[::1', OTEL_TRACES_EXPORTER: 'none' });
-    expect(config.logsExporterConfigured).toBe(false);
-    expect(warnings).toEqual(['spanlens: OTEL_EXPORTER_OTLP_LOGS_ENDPOINT="http://[::1" is not valid (expected a URL); logs are not exported']);
+    expect(config).toMatchObject({ logsExporterConfigured: true, otlpLogsProtocol: 'grpc', otlpLogsUrl: 'http://localhost:4317' });
+    expect(warnings).toEqual(['spanlens: OTEL_EXPORTER_OTLP_LOGS_ENDPOINT="http://[::1" is not valid (expected a URL); using the default http://localhost:4317']);
   });
 });
 
@@ -122,5 +122,74 @@ describe('OTEL_NODE_RESOURCE_DETECTORS', () => {
     expect(readConfig({ OTEL_NODE_RESOURCE_DETECTORS: 'env,container' }).resourceDetectors).toEqual(['env']);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('OTEL_NODE_RESOURCE_DETECTORS lists "container"');
+  });
+});
+
+describe('the OpenTelemetry SDK variables spanlens builds the SDK from', () => {
+  it('leave the SDK its defaults when unset', () => {
+    const config = readConfig({});
+    expect(config).toMatchObject({ propagators: undefined, sdkSelfMetrics: false, logsExporterConfigured: false, logsExporters: [] });
+    expect(Object.values(config.spanLimits).filter((limit) => limit !== undefined)).toEqual([]);
+    expect(Object.values(config.batchLogRecordProcessor).filter((value) => value !== undefined)).toEqual([]);
+    expect(Object.values(config.logRecordLimits).filter((limit) => limit !== undefined)).toEqual([]);
+  });
+
+  it('read OTEL_PROPAGATORS and skip a name NodeSDK does not know, with one warning', () => {
+    expect(readConfig({ OTEL_PROPAGATORS: 'tracecontext, B3multi' }).propagators).toEqual(['tracecontext', 'b3multi']);
+    expect(warnings).toEqual([]);
+    expect(readConfig({ OTEL_PROPAGATORS: 'jaeger,baggage' }).propagators).toEqual(['baggage']);
+    expect(warnings).toEqual(['spanlens: OTEL_PROPAGATORS lists "jaeger", which is not one of tracecontext, baggage, b3, b3multi, none; skipping it']);
+  });
+
+  it('read the span limits, a span variable before its generic OTEL_ATTRIBUTE_* one', () => {
+    const config = readConfig({
+      OTEL_ATTRIBUTE_COUNT_LIMIT: '64',
+      OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '100',
+      OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '12',
+      OTEL_SPAN_EVENT_COUNT_LIMIT: '5',
+      OTEL_SPAN_LINK_COUNT_LIMIT: '6',
+      OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT: '7',
+      OTEL_LINK_ATTRIBUTE_COUNT_LIMIT: '8',
+    });
+    expect(config.spanLimits).toEqual({
+      attributeCountLimit: 64,
+      attributeValueLengthLimit: 12,
+      eventCountLimit: 5,
+      linkCountLimit: 6,
+      attributePerEventCountLimit: 7,
+      attributePerLinkCountLimit: 8,
+    });
+    expect(config.logRecordLimits).toEqual({ attributeCountLimit: 64, attributeValueLengthLimit: 100 });
+    expect(warnings).toEqual([]);
+  });
+
+  it('fall back to the generic limit when the specific one is not a whole number, saying so once', () => {
+    const config = readConfig({ OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: 'many', OTEL_ATTRIBUTE_COUNT_LIMIT: '32' });
+    expect(config.spanLimits.attributeCountLimit).toBe(32);
+    expect(warnings).toEqual([
+      'spanlens: OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT="many" is not valid (expected a whole number, 0 or more); using OTEL_ATTRIBUTE_COUNT_LIMIT or the OpenTelemetry SDK\'s default',
+    ]);
+  });
+
+  it('read the logs pipeline only as far as OTEL_LOGS_EXPORTER asks for one', () => {
+    expect(readConfig({ OTEL_LOGS_EXPORTER: 'none' }).logsExporterConfigured).toBe(false);
+    const config = readConfig({
+      OTEL_LOGS_EXPORTER: 'otlp,console',
+      OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/json',
+      OTEL_BLRP_SCHEDULE_DELAY: '250',
+      OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '10',
+    });
+    expect(config).toMatchObject({
+      logsExporterConfigured: true,
+      logsExporters: ['otlp', 'console'],
+      otlpLogsProtocol: 'http/json',
+      otlpLogsUrl: undefined,
+      batchLogRecordProcessor: { scheduledDelayMillis: 250, maxExportBatchSize: 10 },
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('read OTEL_NODE_EXPERIMENTAL_SDK_METRICS', () => {
+    expect(readConfig({ OTEL_NODE_EXPERIMENTAL_SDK_METRICS: 'true' }).sdkSelfMetrics).toBe(true);
   });
 });
