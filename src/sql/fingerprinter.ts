@@ -219,11 +219,13 @@ export class SqlFingerprinter {
   }
 
   private analyzeUncached(sql: string): SqlAnalysis {
+    const analysis = this.analyzeAsNow(sql);
+    return this.parser !== undefined && this.earlyShapes.size > 0 ? (this.asEarlyShape(sql, analysis) ?? analysis) : analysis;
+  }
+
+  /** The analysis with the parser if it is there, else with the fallback (remembered as an early shape). */
+  private analyzeAsNow(sql: string): SqlAnalysis {
     const parser = this.parser;
-    if (parser !== undefined && this.earlyShapes.size > 0) {
-      const early = this.earlyAnalysis(sql);
-      if (early !== undefined) return early;
-    }
     // Readings of strings differ only at a backslash. A statement with one may be valid both as PostgreSQL
     // reads it and as a server with standard_conforming_strings off does, with other literals: its text is
     // shown as no reading finds a literal in it, and its shape comes from parsing this very statement,
@@ -256,12 +258,16 @@ export class SqlFingerprinter {
     return shape === null ? analyzeWithoutParser(sql) : withText(shape, normalized);
   }
 
-  /** The analysis the fallback gave this statement's shape before the parser was ready, if it did. */
-  private earlyAnalysis(sql: string): SqlAnalysis | undefined {
+  /**
+   * For a statement whose shape the fallback analysed before the parser was ready: that analysis, which
+   * statistics and metrics already count it under (fingerprint, summary, category), with the parser's
+   * better suggestion. Undefined for other statements.
+   */
+  private asEarlyShape(sql: string, parsed: SqlAnalysis): SqlAnalysis | undefined {
     // Read as the fallback read it then, so that the canonical text is the same.
     const { normalized, canonical } = renderTokens(tokenizeSqlOfUnknownDialect(sql));
     const shape = this.earlyShapes.get(canonical);
-    return shape === undefined ? undefined : withText(shape, normalized);
+    return shape === undefined ? undefined : withText({ ...shape, suggestion: parsed.suggestion }, normalized);
   }
 
   private async loadParser(): Promise<boolean> {
