@@ -24,7 +24,7 @@ if (state !== undefined && !state.esmHookRegistered && !isSdkDisabled()) {
     const handle = preload();
     // Only a registered loader ever acknowledges the instrumentations' hooks; waiting otherwise would hang.
     if (acknowledged !== undefined) await acknowledged();
-    // An ES module app starts after this: let its first statements get their final fingerprints.
+    // An ES module app starts after this, with the metrics port bound (or known to be taken).
     await handle?.ready;
   }
 }

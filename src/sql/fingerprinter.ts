@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { diag } from '@opentelemetry/api';
+import { warnOnce } from '../diag-once.js';
 import { truncate } from '../truncate.js';
 import { LruCache } from './lru-cache.js';
 import { categorizeParseTree, describeParseTree } from './parse-tree.js';
@@ -18,6 +20,11 @@ export const MAX_CACHED_SHAPES = 2_000;
 export const MAX_PARSED_STATEMENT_LENGTH = 8 * 1024;
 /** Normalized text longer than this is cut (with `…`); the fingerprint still covers all of it. */
 export const MAX_NORMALIZED_QUERY_LENGTH = 2_048;
+/**
+ * Statement shapes first seen before the parser was ready, which keep their fallback analysis for the
+ * life of the process (see {@link SqlFingerprinter}); later ones past this many get the parser's.
+ */
+export const MAX_EARLY_SHAPES = 2_000;
 
 /** What spanlens knows about one SQL statement's shape. Shared between callers: never mutate it. */
 export interface SqlAnalysis {
@@ -51,6 +58,10 @@ export interface SqlFingerprinterOptions {
   maxCachedStatements?: number;
   /** Defaults to {@link MAX_CACHED_SHAPES}. */
   maxCachedShapes?: number;
+  /** Defaults to {@link MAX_EARLY_SHAPES}. */
+  maxEarlyShapes?: number;
+  /** Start loading the parser at the first statement analyzed, if nobody called {@link SqlFingerprinter.load} before. */
+  loadOnFirstStatement?: boolean;
 }
 
 // PostgreSQL's lexical rules, for text its parser accepts (or is about to be asked about): a quote
@@ -123,8 +134,14 @@ const UNREADABLE_STATEMENT: SqlAnalysis = Object.freeze({
 
 /**
  * Fingerprints and normalizes SQL statements with PostgreSQL's own parser (libpg-query, WebAssembly).
- * Call {@link load} once at start-up; until it has finished, and for any statement the parser cannot
- * read, a lexer-based fallback answers instead. {@link analyze} is synchronous and never throws.
+ * The parser costs about 20 MiB and 90 ms to load, so it loads when {@link load} is called (spanlens
+ * calls it when the app loads `pg`) or, with `loadOnFirstStatement`, at the first statement. Until it
+ * has loaded, and for any statement the parser cannot read, a lexer-based fallback answers instead.
+ * {@link analyze} is synchronous and never throws.
+ *
+ * The fallback's fingerprints differ from the parser's, and a statement must keep one fingerprint or
+ * the statistics would count it under two: a statement shape first seen before the parser was ready
+ * keeps its fallback analysis for the life of the process ({@link MAX_EARLY_SHAPES} of them at most).
  */
 export class SqlFingerprinter {
   private parser: PostgresParser | undefined;
@@ -133,10 +150,16 @@ export class SqlFingerprinter {
   private readonly statements: LruCache<string, SqlAnalysis>;
   /** By canonical text; `null` for shapes the parser rejected. */
   private readonly shapes: LruCache<string, StatementShape | null>;
+  /** Fallback shapes given out before the parser was ready, by their canonical text (never evicted). */
+  private readonly earlyShapes = new Map<string, StatementShape>();
+  private readonly maxEarlyShapes: number;
+  private readonly loadOnFirstStatement: boolean;
 
   constructor(options: SqlFingerprinterOptions = {}) {
     this.statements = new LruCache(options.maxCachedStatements ?? MAX_CACHED_STATEMENTS);
     this.shapes = new LruCache(options.maxCachedShapes ?? MAX_CACHED_SHAPES);
+    this.maxEarlyShapes = options.maxEarlyShapes ?? MAX_EARLY_SHAPES;
+    this.loadOnFirstStatement = options.loadOnFirstStatement ?? false;
   }
 
   /** Loads the parser once; resolves `false` (never rejects) when it cannot, see {@link loadError}. */
@@ -147,6 +170,16 @@ export class SqlFingerprinter {
 
   get parserLoaded(): boolean {
     return this.parser !== undefined;
+  }
+
+  /** Whether {@link load} was called (or the first statement started it). */
+  get loadRequested(): boolean {
+    return this.loading !== undefined;
+  }
+
+  /** Statement shapes that keep the fallback's analysis because they came before the parser. */
+  get earlyShapeCount(): number {
+    return this.earlyShapes.size;
   }
 
   /** Why the parser could not be loaded, or stopped being used. */
@@ -173,6 +206,7 @@ export class SqlFingerprinter {
   analyze(sql: string): SqlAnalysis {
     const text = typeof sql === 'string' ? sql : String(sql ?? '');
     try {
+      if (this.loading === undefined && this.loadOnFirstStatement) void this.load();
       if (text.length > MAX_PARSED_STATEMENT_LENGTH) return analyzeWithoutParser(text);
       const cached = this.statements.get(text);
       if (cached !== undefined) return cached;
@@ -185,6 +219,12 @@ export class SqlFingerprinter {
   }
 
   private analyzeUncached(sql: string): SqlAnalysis {
+    const analysis = this.analyzeAsNow(sql);
+    return this.parser !== undefined && this.earlyShapes.size > 0 ? (this.asEarlyShape(sql, analysis) ?? analysis) : analysis;
+  }
+
+  /** The analysis with the parser if it is there, else with the fallback (remembered as an early shape). */
+  private analyzeAsNow(sql: string): SqlAnalysis {
     const parser = this.parser;
     // Readings of strings differ only at a backslash. A statement with one may be valid both as PostgreSQL
     // reads it and as a server with standard_conforming_strings off does, with other literals: its text is
@@ -198,6 +238,8 @@ export class SqlFingerprinter {
     if (shape === undefined) {
       if (parser === undefined) {
         shape = shapeFromTokens(tokens, sql, canonical);
+        // After a failed load the fallback is final: nothing to keep apart.
+        if (this.failure === undefined && this.earlyShapes.size < this.maxEarlyShapes) this.earlyShapes.set(canonical, shape);
       } else {
         try {
           shape = shapeFromParser(sql, parser);
@@ -216,17 +258,36 @@ export class SqlFingerprinter {
     return shape === null ? analyzeWithoutParser(sql) : withText(shape, normalized);
   }
 
+  /**
+   * For a statement whose shape the fallback analysed before the parser was ready: that analysis, which
+   * statistics and metrics already count it under (fingerprint, summary, category), with the parser's
+   * better suggestion. Undefined for other statements.
+   */
+  private asEarlyShape(sql: string, parsed: SqlAnalysis): SqlAnalysis | undefined {
+    // Read as the fallback read it then, so that the canonical text is the same.
+    const { normalized, canonical } = renderTokens(tokenizeSqlOfUnknownDialect(sql));
+    const shape = this.earlyShapes.get(canonical);
+    return shape === undefined ? undefined : withText({ ...shape, suggestion: parsed.suggestion }, normalized);
+  }
+
   private async loadParser(): Promise<boolean> {
+    const startedAt = performance.now();
     try {
       const libpgQuery = await import('libpg-query');
       await libpgQuery.loadModule();
       this.parser = { parseSync: libpgQuery.parseSync, fingerprintSync: libpgQuery.fingerprintSync };
-      // Fallback fingerprints differ from the parser's: start over so each statement has one from now on.
+      diag.debug(
+        `spanlens: SQL parser loaded in ${Math.round(performance.now() - startedAt)} ms; ` +
+          `${this.earlyShapes.size} statement shapes seen before keep their fallback fingerprints`,
+      );
+      // Every cached analysis came from the fallback: early shapes are found again in `earlyShapes`, and
+      // the rest (past MAX_EARLY_SHAPES) get the parser's from now on.
       this.statements.clear();
       this.shapes.clear();
       return true;
     } catch (error) {
       this.failure = error;
+      warnOnce('sql-parser', 'the SQL parser did not load; fingerprints come from the fallback normalizer', error);
       return false;
     }
   }

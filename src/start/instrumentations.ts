@@ -21,6 +21,8 @@ export interface InstrumentationHooks {
   onQueryStart: (span: import('@opentelemetry/api').Span, text: string) => void;
   /** Called inside the app's `pool.query(text)`, before the pool runs the statement (later, without the app's frame). */
   onPoolQuery: (text: string) => void;
+  /** Called when the app loads `pg`, before it can run a statement (each time its exports are hooked: be idempotent). */
+  onPgLoad: () => void;
 }
 
 type Factory = (hooks: InstrumentationHooks, config: SpanlensConfig) => Instrumentation | Instrumentation[];
@@ -42,7 +44,9 @@ const FACTORIES: Record<string, Factory> = {
   pg: (hooks) => {
     const { PgInstrumentation } = loadModule<typeof import('@opentelemetry/instrumentation-pg')>('@opentelemetry/instrumentation-pg');
     const { PgPoolQueryInstrumentation } = require('../call-sites/pg-pool-query-instrumentation.js') as typeof import('../call-sites/pg-pool-query-instrumentation.js');
+    const { ModuleLoadHook } = require('./module-load-hook.js') as typeof import('./module-load-hook.js');
     return [
+      new ModuleLoadHook({ moduleName: 'pg', onLoad: hooks.onPgLoad }),
       new PgInstrumentation({ requestHook: (span, info) => hooks.onQueryStart(span, info.query.text) }),
       // Only for the call sites of N+1s: it adds no span.
       new PgPoolQueryInstrumentation({ onQuery: hooks.onPoolQuery }),

@@ -32,8 +32,8 @@ export interface SpanlensHandle {
   /** The processor deriving per-request statistics, for tests and advanced users. */
   readonly requestStatistics: RequestStatisticsProcessor | undefined;
   /**
-   * Resolves once the metrics server listens (or failed to) and the SQL parser has loaded, with the
-   * metrics port when it listens.
+   * Resolves once the metrics server listens (or failed to), with the metrics port when it listens. The
+   * SQL parser is not waited for: it loads when the app loads `pg` (see src/sql/fingerprinter.ts).
    */
   readonly ready: Promise<number | undefined>;
 }
@@ -74,9 +74,8 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
     return inactiveHandle(serviceNameOf(config));
   }
   installSdkErrorHandler();
-  // The SQL parser (WebAssembly) loads in the background; until then statements get fallback fingerprints.
-  const fingerprinter = new SqlFingerprinter();
-  const parserLoaded = fingerprinter.load();
+  // The SQL parser (WebAssembly, 20 MiB) loads when the app loads pg (onPgLoad below) or runs a statement.
+  const fingerprinter = new SqlFingerprinter({ loadOnFirstStatement: true });
   const nPlusOneDetector = new NPlusOneDetector({
     minRepeats: config.nPlusOneMinRepeats,
     minDurationMs: config.nPlusOneMinDurationMs,
@@ -126,6 +125,7 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
     onServerResponse: (response) => labelUpstreamRoute(response, routeLabels),
     onQueryStart: (span, text) => requestStatistics.queryStarted(span as Span, text),
     onPoolQuery: (text) => requestStatistics.poolQueryIssued(text),
+    onPgLoad: () => void fingerprinter.load(),
   });
 
   const sdk = assembleSdk(config, { spanProcessors, metricReaders: readers, instrumentations });
@@ -134,11 +134,8 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
     membership.metricsPort === undefined
       ? Promise.resolve(false)
       : metricsServer.listen(config.metricsHost, membership.metricsPort, membership.portAdvice);
-  const ready = Promise.all([listening, parserLoaded]).then(
-    ([ok, parsed]) => {
-      if (!parsed) warnOnce('sql-parser', 'the SQL parser did not load; fingerprints come from the fallback normalizer', fingerprinter.loadError);
-      return ok ? metricsServer.port : undefined;
-    },
+  const ready = listening.then(
+    (ok) => (ok ? metricsServer.port : undefined),
     () => undefined,
   );
   diag.debug(

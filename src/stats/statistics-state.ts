@@ -23,7 +23,7 @@ export interface EndpointState {
   totalMs: number;
   minMs: number;
   maxMs: number;
-  /** The HdrHistogram of durations, compressed and base64-encoded (its V2 encoding). */
+  /** The latency histogram of durations, as `LatencyHistogram.encode()` writes it (latency-histogram-encoding.ts). */
   latency: string;
   slow: number;
   totalQueries: number;

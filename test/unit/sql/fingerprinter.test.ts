@@ -1,5 +1,6 @@
 import {
   MAX_CACHED_SHAPES,
+  MAX_EARLY_SHAPES,
   MAX_CACHED_STATEMENTS,
   MAX_NORMALIZED_QUERY_LENGTH,
   MAX_PARSED_STATEMENT_LENGTH,
@@ -204,17 +205,60 @@ describe('SqlFingerprinter', () => {
     expect(fingerprinter.cachedStatements).toBe(0);
   });
 
-  it('loads the parser once and forgets the fallback fingerprints it gave before', async () => {
+  it('loads the parser once, only when asked', async () => {
     const fingerprinter = new SqlFingerprinter();
-    const before = fingerprinter.analyze('SELECT * FROM meetings WHERE id = $1');
-    expect(before.parsed).toBe(false);
+    expect(fingerprinter.analyze('SELECT * FROM meetings WHERE id = $1').parsed).toBe(false);
+    expect(fingerprinter.loadRequested).toBe(false);
     const loads = [fingerprinter.load(), fingerprinter.load()];
     expect(loads[0]).toBe(loads[1]);
+    expect(fingerprinter.loadRequested).toBe(true);
     await Promise.all(loads);
     expect(fingerprinter.parserLoaded).toBe(true);
-    const after = fingerprinter.analyze('SELECT * FROM meetings WHERE id = $1');
-    expect(after.parsed).toBe(true);
-    expect(after.fingerprint).not.toBe(before.fingerprint);
+    expect(fingerprinter.analyze('SELECT * FROM users WHERE id = $1').parsed).toBe(true);
+  });
+
+  it('starts loading the parser at the first statement when told to', async () => {
+    const fingerprinter = new SqlFingerprinter({ loadOnFirstStatement: true });
+    expect(fingerprinter.loadRequested).toBe(false);
+    expect(fingerprinter.analyze('SELECT 1').parsed).toBe(false);
+    expect(fingerprinter.loadRequested).toBe(true);
+    await fingerprinter.load();
+    expect(fingerprinter.analyze('SELECT 2 + 2').parsed).toBe(true);
+  });
+
+  it('keeps the fallback analysis of a statement shape first seen before the parser loaded, with the parser\'s suggestion', async () => {
+    const fingerprinter = new SqlFingerprinter();
+    const before = fingerprinter.analyze('SELECT * FROM meetings WHERE id = 1');
+    await fingerprinter.load();
+    const parsersSuggestion = 'Batch the repeated lookups into one query: `SELECT ... FROM meetings WHERE meetings.id = ANY($1)` (one array parameter), or JOIN meetings into the parent query.';
+    expect(before.suggestion).not.toBe(parsersSuggestion);
+    for (const sql of ['SELECT * FROM meetings WHERE id = 1', 'SELECT * FROM meetings WHERE id = 2']) {
+      expect(fingerprinter.analyze(sql)).toEqual({ ...before, suggestion: parsersSuggestion });
+    }
+    // The same shape written otherwise: its own text, the early shape's fingerprint.
+    const otherwise = fingerprinter.analyze('select * from meetings where id = $1');
+    expect({ ...otherwise, normalized: before.normalized }).toEqual({ ...before, suggestion: parsersSuggestion });
+    expect(fingerprinter.earlyShapeCount).toBe(1);
+    // A shape first seen now is the parser's, and differs from what the fallback would have said.
+    const later = fingerprinter.analyze('SELECT * FROM users WHERE id = 1');
+    expect(later.parsed).toBe(true);
+    expect(later.fingerprint).not.toBe(new SqlFingerprinter().analyze('SELECT * FROM users WHERE id = 1').fingerprint);
+  });
+
+  it('finds an early shape again after its cached analyses were evicted', async () => {
+    const fingerprinter = new SqlFingerprinter({ maxCachedStatements: 2, maxCachedShapes: 2 });
+    const before = fingerprinter.analyze('SELECT * FROM meetings WHERE id = 1');
+    await fingerprinter.load();
+    for (let i = 0; i < 10; i++) fingerprinter.analyze(`SELECT c${i} FROM t`);
+    expect(fingerprinter.analyze('SELECT * FROM meetings WHERE id = 3').fingerprint).toBe(before.fingerprint);
+  });
+
+  it(`keeps at most ${MAX_EARLY_SHAPES} early shapes; later ones get the parser's analysis`, async () => {
+    const fingerprinter = new SqlFingerprinter({ maxEarlyShapes: 2 });
+    for (const table of ['a', 'b', 'c']) fingerprinter.analyze(`SELECT * FROM ${table} WHERE id = 1`);
+    expect(fingerprinter.earlyShapeCount).toBe(2);
+    await fingerprinter.load();
+    expect(['a', 'b', 'c'].map((table) => fingerprinter.analyze(`SELECT * FROM ${table} WHERE id = 2`).parsed)).toEqual([false, false, true]);
   });
 
   it('takes tables that differ only in a numeric suffix of two or more digits for partitions of one table', async () => {
