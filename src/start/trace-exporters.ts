@@ -10,13 +10,23 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import type { SpanlensConfig } from '../config/config.js';
+import { KeptTraceProcessor } from '../processors/kept-trace-processor.js';
 
 /**
  * The exporting span processors named by `OTEL_TRACES_EXPORTER`. NodeSDK stops reading that variable once
  * it is given span processors, so spanlens rebuilds the standard behaviour: `otlp` (default, over the
- * protocol of `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`/`_PROTOCOL`), `console`, `none`, comma lists.
+ * protocol of `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`/`_PROTOCOL`), `console`, `none`, comma lists. Behind one
+ * {@link KeptTraceProcessor} when `SPANLENS_KEEP_TRACES` can keep anything; they must come after the
+ * statistics processor.
  */
 export function createExportingSpanProcessors(config: SpanlensConfig): SpanProcessor[] {
+  const processors = exportingProcessorsNamed(config);
+  // Without recordAll a dropped trace's spans are never recorded, and always_on drops none: nothing to keep.
+  const keeping = processors.length > 0 && config.keepTraces.length > 0 && config.recordAll && config.tracesSampler !== 'always_on';
+  return keeping ? [new KeptTraceProcessor(processors, config.keepTraces)] : processors;
+}
+
+function exportingProcessorsNamed(config: SpanlensConfig): SpanProcessor[] {
   let names = config.tracesExporters;
   if (names.includes('none')) {
     if (names.length === 1) return [];
