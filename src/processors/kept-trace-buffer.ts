@@ -1,7 +1,7 @@
 /** Spans held for one request whose trace the sampler dropped; past it, later spans of it are not kept. */
 export const MAX_BUFFERED_SPANS_PER_TRACE = 1_000;
-/** Spans held over all open requests; past it the oldest request's spans are let go. */
-export const MAX_BUFFERED_SPANS = 20_000;
+/** Spans held over all open requests (about 0.9 KiB each: 9 MiB at most); past it the oldest request's spans are let go. */
+export const MAX_BUFFERED_SPANS = 10_000;
 /** Requests held open at once; past it the oldest is let go (a root that never ends must not stay). */
 export const MAX_OPEN_TRACES = 10_000;
 /** How long after a kept request's root ended its trace's late spans are still exported. */
