@@ -8,6 +8,10 @@ export type ResponseHeadersMode = 'off' | 'server-timing' | 'all';
 export type DbQueryTextMode = 'sanitized' | 'raw' | 'off';
 const DB_QUERY_TEXT_MODES: readonly DbQueryTextMode[] = ['sanitized', 'raw', 'off'];
 
+/** What makes a request's trace worth exporting whole when the head sampler dropped it (`SPANLENS_KEEP_TRACES`). */
+export type KeepTraceReason = 'n_plus_one' | 'slow' | 'error';
+export const KEEP_TRACE_REASONS: readonly KeepTraceReason[] = ['n_plus_one', 'slow', 'error'];
+
 /** Every setting spanlens reads, in one typed object. Nothing else reads `process.env`. */
 export interface SpanlensConfig {
   serviceName: string | undefined;
@@ -19,6 +23,11 @@ export interface SpanlensConfig {
   responseHeaders: ResponseHeadersMode;
   maxRoutes: number;
   recordAll: boolean;
+  /**
+   * Requests whose trace is exported complete even when the head sampler dropped it, found when their
+   * root ends; empty (`none`) keeps nothing. Only recorded spans can be kept: it needs `recordAll`.
+   */
+  keepTraces: KeepTraceReason[];
   /** `sanitized`: literals replaced by placeholders; `raw`: as the driver gave it; `off`: removed. */
   dbQueryText: DbQueryTextMode;
   /** Explicit cache key patterns (`session:{name}`); keys matching none keep only their learned structure. */
@@ -116,6 +125,7 @@ export const DEFAULTS = {
   responseHeaders: 'off' as ResponseHeadersMode,
   maxRoutes: 500,
   recordAll: true,
+  keepTraces: [...KEEP_TRACE_REASONS],
   dbQueryText: 'sanitized' as DbQueryTextMode,
   tracesExporter: 'otlp',
   metricsExporter: 'prometheus',
@@ -167,6 +177,7 @@ export function readConfig(env: Env = process.env, options: SpanlensOptions = {}
     responseHeaders: read.oneOf('SPANLENS_RESPONSE_HEADERS', ['off', 'server-timing', 'all'], DEFAULTS.responseHeaders),
     maxRoutes: read.integer('SPANLENS_MAX_ROUTES', DEFAULTS.maxRoutes, 1),
     recordAll: read.boolean('SPANLENS_RECORD_ALL', DEFAULTS.recordAll),
+    keepTraces: read.keepTraces('SPANLENS_KEEP_TRACES', DEFAULTS.keepTraces),
     dbQueryText: read.oneOf('SPANLENS_DB_QUERY_TEXT', DB_QUERY_TEXT_MODES, DEFAULTS.dbQueryText),
     cacheKeyPatterns: validCacheKeyPatterns('SPANLENS_CACHE_KEY_PATTERNS entry', read.list('SPANLENS_CACHE_KEY_PATTERNS') ?? []),
     tracesExporters,
@@ -228,6 +239,13 @@ export function readConfig(env: Env = process.env, options: SpanlensOptions = {}
       diag.warn(`spanlens: option ${key}=${describe(value)} is not valid (expected ${problem}); using ${describe(used)}`);
     }
   }
+  const keepTracesAsked = env['SPANLENS_KEEP_TRACES'] !== undefined || options.keepTraces !== undefined;
+  if (keepTracesAsked && config.keepTraces.length > 0 && !config.recordAll) {
+    diag.warn(
+      'spanlens: SPANLENS_KEEP_TRACES has no effect with SPANLENS_RECORD_ALL=false: the spans of traces the sampler drops ' +
+        'are not recorded, so none can be kept',
+    );
+  }
   if (config.metricExportTimeoutMs > config.metricExportIntervalMs) {
     // A reader cannot wait longer for an export than the time between two of them (NodeSDK clamps too).
     if (env['OTEL_METRIC_EXPORT_TIMEOUT'] !== undefined || options.metricExportTimeoutMs !== undefined) {
@@ -279,6 +297,10 @@ function optionProblem(key: keyof SpanlensOptions, value: unknown): string | und
       return value === 'off' || value === 'server-timing' || value === 'all' ? undefined : 'off, server-timing or all';
     case 'recordAll':
       return typeof value === 'boolean' ? undefined : 'true or false';
+    case 'keepTraces':
+      return Array.isArray(value) && value.every((item) => (KEEP_TRACE_REASONS as readonly unknown[]).includes(item))
+        ? undefined
+        : `a list of ${KEEP_TRACE_REASONS.join(', ')} (empty for none)`;
     case 'dbQueryText':
       return (DB_QUERY_TEXT_MODES as readonly unknown[]).includes(value) ? undefined : DB_QUERY_TEXT_MODES.join(', ');
     case 'batchSpanProcessor': {
@@ -481,6 +503,19 @@ class EnvReader {
       this.warn(`spanlens: ${name}=${JSON.stringify(raw)} is not valid (expected a whole number, 0 or more); using ${used}`);
     }
     return undefined;
+  }
+
+  /**
+   * `none`, or a comma list of keep reasons. A list with an unknown entry is rejected whole: keeping
+   * less than the user meant because of a typo would go unnoticed, keeping the default is visible.
+   */
+  keepTraces(name: string, fallback: readonly KeepTraceReason[]): KeepTraceReason[] {
+    const items = this.list(name)?.map((item) => item.toLowerCase());
+    if (items === undefined) return [...fallback];
+    if (items.length === 1 && items[0] === 'none') return [];
+    if (items.every((item) => (KEEP_TRACE_REASONS as readonly string[]).includes(item))) return items as KeepTraceReason[];
+    this.reject(name, this.string(name)!, fallback.join(','), `none or a comma list of ${KEEP_TRACE_REASONS.join(', ')}`);
+    return [...fallback];
   }
 
   oneOf<T extends string, F extends T | undefined>(name: string, allowed: readonly T[], fallback: F): T | F {

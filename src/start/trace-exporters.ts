@@ -8,6 +8,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import type { SpanlensConfig } from '../config/config.js';
 import { warnOnce } from '../diag-once.js';
+import { KeptTraceProcessor } from '../processors/kept-trace-processor.js';
 import { DeferredSpanExporter } from './deferred-span-exporter.js';
 
 type OtlpTraceExporterClass = new (options: { url?: string }) => SpanExporter;
@@ -21,9 +22,18 @@ const OTLP_TRACE_EXPORTERS = new Map<string, () => Promise<OtlpTraceExporterClas
 
 /**
  * The exporting span processors named by `OTEL_TRACES_EXPORTER`: `otlp` (default, over the protocol of
- * `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`/`_PROTOCOL`), `console`, `none`, comma lists.
+ * `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`/`_PROTOCOL`), `console`, `none`, comma lists. Behind one
+ * {@link KeptTraceProcessor} when `SPANLENS_KEEP_TRACES` can keep anything; they must come after the
+ * statistics processor.
  */
 export function createExportingSpanProcessors(config: SpanlensConfig): SpanProcessor[] {
+  const processors = exportingProcessorsNamed(config);
+  // Without recordAll a dropped trace's spans are never recorded, and always_on drops none: nothing to keep.
+  const keeping = processors.length > 0 && config.keepTraces.length > 0 && config.recordAll && config.tracesSampler !== 'always_on';
+  return keeping ? [new KeptTraceProcessor(processors, config.keepTraces)] : processors;
+}
+
+function exportingProcessorsNamed(config: SpanlensConfig): SpanProcessor[] {
   let names = config.tracesExporters;
   if (names.includes('none')) {
     if (names.length === 1) return [];

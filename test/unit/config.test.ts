@@ -149,6 +149,40 @@ describe('readConfig', () => {
   });
 });
 
+describe('SPANLENS_KEEP_TRACES', () => {
+  it('keeps N+1, slow and failed requests’ traces by default', () => {
+    expect(readConfig({}).keepTraces).toEqual(['n_plus_one', 'slow', 'error']);
+    expect(warnings).toEqual([]);
+  });
+
+  it('reads none and any subset, in any case', () => {
+    expect(readConfig({ SPANLENS_KEEP_TRACES: 'none' }).keepTraces).toEqual([]);
+    expect(readConfig({ SPANLENS_KEEP_TRACES: ' Slow , error ' }).keepTraces).toEqual(['slow', 'error']);
+    expect(readConfig({ SPANLENS_KEEP_TRACES: 'n_plus_one' }).keepTraces).toEqual(['n_plus_one']);
+    expect(warnings).toEqual([]);
+  });
+
+  it.each(['n_plus_1,slow', 'none,slow', 'all'])('rejects %j whole with one warning naming the variable and the default', (value) => {
+    expect(readConfig({ SPANLENS_KEEP_TRACES: value }).keepTraces).toEqual(['n_plus_one', 'slow', 'error']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`SPANLENS_KEEP_TRACES=${JSON.stringify(value)} is not valid`);
+    expect(warnings[0]).toContain('using the default n_plus_one,slow,error');
+  });
+
+  it('checks the option keepTraces given in code as its variable', () => {
+    expect(readConfig({ SPANLENS_KEEP_TRACES: 'slow' }, { keepTraces: [] }).keepTraces).toEqual([]);
+    expect(readConfig({ SPANLENS_KEEP_TRACES: 'slow' }, { keepTraces: ['sometimes' as never] }).keepTraces).toEqual(['slow']);
+    expect(warnings).toEqual([expect.stringContaining('option keepTraces=["sometimes"] is not valid')]);
+  });
+
+  it('says once that it keeps nothing when asked for with SPANLENS_RECORD_ALL=false', () => {
+    readConfig({ SPANLENS_RECORD_ALL: 'false' });
+    expect(warnings).toEqual([]);
+    readConfig({ SPANLENS_RECORD_ALL: 'false', SPANLENS_KEEP_TRACES: 'slow' });
+    expect(warnings).toEqual([expect.stringContaining('SPANLENS_KEEP_TRACES has no effect with SPANLENS_RECORD_ALL=false')]);
+  });
+});
+
 it('reports the version package.json declares', () => {
   const manifest = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string };
   expect(VERSION).toBe(manifest.version);

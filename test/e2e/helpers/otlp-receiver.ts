@@ -19,6 +19,8 @@ export interface ReceivedSpan {
   resource: Record<string, AttributeValue>;
   /** OTLP status code: 0 unset, 1 ok, 2 error. */
   statusCode: number;
+  /** OTLP span flags: the W3C trace flags in bits 0–7 (1 = sampled), bits 8–9 whether the parent is remote. */
+  flags: number | undefined;
 }
 
 /** One request as it reached the receiver, whatever its path and encoding. */
@@ -187,6 +189,7 @@ export class OtlpReceiver {
             attributes?: OtlpKeyValue[];
             events?: Array<{ name: string; attributes?: OtlpKeyValue[] }>;
             status?: { code?: number };
+            flags?: number;
           }>;
         }>;
       }>;
@@ -208,6 +211,7 @@ export class OtlpReceiver {
             serviceName: typeof serviceName === 'string' ? serviceName : undefined,
             resource,
             statusCode: span.status?.code ?? 0,
+            flags: span.flags,
           });
         }
       }
