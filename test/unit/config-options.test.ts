@@ -73,6 +73,7 @@ const INVALID: Array<[Key, unknown, string]> = [
   ['batchSpanProcessor', 100, 'an object of maxQueueSize'],
   ['batchSpanProcessor', { maxQueueSize: -1 }, 'an object of maxQueueSize'],
   ['batchSpanProcessor', { maxQueueSize: Number.NaN }, 'an object of maxQueueSize'],
+  ['batchSpanProcessor', { maxQueueSize: Number.POSITIVE_INFINITY }, 'an object of maxQueueSize'],
   ['batchSpanProcessor', { maxQueueSize: '10' }, 'an object of maxQueueSize'],
   ['batchSpanProcessor', { queueSize: 10 }, 'an object of maxQueueSize'],
   ['batchSpanProcessor', { maxQueueSize: 10, queueSize: 10 }, 'an object of maxQueueSize'],
@@ -84,6 +85,8 @@ const INVALID: Array<[Key, unknown, string]> = [
   ['otlpTracesUrl', 'collector 4318', 'a URL'],
   ['otlpMetricsUrl', 'http://[::1', 'a URL'],
   ['otlpMetricsUrl', 4318, 'a URL'],
+  // A URL object would reach exporters that take text only.
+  ['otlpMetricsUrl', new URL('http://collector:4318/v1/metrics'), 'a URL'],
   ['nPlusOneIgnore', 'abc', 'a list of strings'],
   ['cacheKeyPatterns', ['ok:{id}', 5], 'a list of strings'],
   ['tracesExporters', [1], 'a list of strings'],

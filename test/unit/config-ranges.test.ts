@@ -83,6 +83,12 @@ describe('variables chosen from a list', () => {
     expect(warnings).toEqual(['spanlens: SPANLENS_RESPONSE_HEADERS="some" is not valid (expected one of off, server-timing, all); using the default off']);
   });
 
+  it('trim the value, and read a blank one as unset', () => {
+    expect(readConfig({ SPANLENS_RESPONSE_HEADERS: ' all ' }).responseHeaders).toBe('all');
+    expect(readConfig({ SPANLENS_RESPONSE_HEADERS: '   ' }).responseHeaders).toBe('off');
+    expect(warnings).toEqual([]);
+  });
+
   it('read OTEL_TRACES_SAMPLER, leaving a bad one to the SDK', () => {
     expect(readConfig({ OTEL_TRACES_SAMPLER: 'always_off' }).tracesSampler).toBe('always_off');
     expect(readConfig({ OTEL_TRACES_SAMPLER: 'coin' }).tracesSampler).toBeUndefined();
@@ -96,12 +102,21 @@ describe('lists', () => {
     expect(config.disabledInstrumentations).toEqual(['koa', 'pg']);
     expect(config.enabledInstrumentations).toBeUndefined();
     expect(readConfig({}).disabledInstrumentations).toEqual([]);
+    expect(readConfig({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,pg' }).enabledInstrumentations).toEqual(['http', 'pg']);
+  });
+
+  it('name the known values when OTEL_NODE_RESOURCE_DETECTORS lists an unknown one', () => {
+    readConfig({ OTEL_NODE_RESOURCE_DETECTORS: 'env,gcp' });
+    expect(warnings).toEqual([
+      'spanlens: OTEL_NODE_RESOURCE_DETECTORS lists "gcp", which is not one of env, host, os, process, serviceinstance, all, none; skipping it',
+    ]);
   });
 
   it('read SPANLENS_N_PLUS_ONE_IGNORE ending in commas and spaces, and skip repeats', () => {
     expect(readConfig({ SPANLENS_N_PLUS_ONE_IGNORE: 'abc, abc ,, ' }).nPlusOneIgnore).toEqual(['abc']);
     expect(readConfig({ SPANLENS_N_PLUS_ONE_IGNORE: ', ,' }).nPlusOneIgnore).toEqual([]);
     expect(readConfig({ SPANLENS_N_PLUS_ONE_IGNORE: '/a,b/i ,x' }).nPlusOneIgnore).toEqual(['/a,b/i', 'x']);
+    expect(readConfig({ SPANLENS_N_PLUS_ONE_IGNORE: 'x,  /a,b/' }).nPlusOneIgnore).toEqual(['x', '/a,b/']);
     expect(readConfig({ SPANLENS_N_PLUS_ONE_IGNORE: '/a\\/b/,x' }).nPlusOneIgnore).toEqual(['/a\\/b/', 'x']);
     // A slash inside the regex followed by more than flags is not its end.
     expect(readConfig({ SPANLENS_N_PLUS_ONE_IGNORE: '/a/ b,c/,x' }).nPlusOneIgnore).toEqual(['/a/ b,c/', 'x']);
@@ -114,6 +129,9 @@ describe('the service name', () => {
     expect(readConfig({ OTEL_RESOURCE_ATTRIBUTES: 'team=x, service.name = billing%20api ' }).serviceName).toBe('billing api');
     expect(readConfig({ OTEL_RESOURCE_ATTRIBUTES: 'team=x' }).serviceName).toBeUndefined();
     expect(readConfig({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=%E0%A4%A' }).serviceName).toBeUndefined();
+    // The first service.name counts, even when it cannot be decoded; an entry without "=" is no attribute.
+    expect(readConfig({ OTEL_RESOURCE_ATTRIBUTES: 'service.name=%E0%A4%A,service.name=b' }).serviceName).toBeUndefined();
+    expect(readConfig({ OTEL_RESOURCE_ATTRIBUTES: 'service.name_' }).serviceName).toBeUndefined();
     expect(readConfig({}).serviceName).toBeUndefined();
   });
 });
@@ -125,6 +143,9 @@ describe('what the SDK configures itself', () => {
     expect(readConfig({ OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'grpc' }).logsExporterConfigured).toBe(true);
     // Over HTTP the exporter falls back to its default endpoint itself: logs are still exported.
     expect(readConfig({ OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://[::1' }).logsExporterConfigured).toBe(true);
+    // The logs' own protocol variable says gRPC: that exporter cannot fall back, so no logs pipeline.
+    const grpcLogs = { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://[::1' };
+    expect(readConfig(grpcLogs).logsExporterConfigured).toBe(false);
   });
 
   it('reads the metrics protocol from its own variable before the generic one', () => {
@@ -135,7 +156,16 @@ describe('what the SDK configures itself', () => {
   it('takes a bare host:port as a gRPC endpoint but not as an HTTP one', () => {
     expect(readConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' }).otlpTracesUrl).toBeUndefined();
     expect(warnings).toEqual([]);
+    expect(readConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:4317' }).otlpTracesUrl).toBeUndefined();
+    expect(warnings).toEqual([]);
     expect(readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector 4318' }).otlpTracesUrl).toBe('http://localhost:4318/v1/traces');
+  });
+
+  it('replaces an invalid signal endpoint, with no generic one, by the default of that signal', () => {
+    expect(readConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'collector 4318' }).otlpTracesUrl).toBe('http://localhost:4318/v1/traces');
+    expect(warnings).toEqual([
+      'spanlens: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="collector 4318" is not valid (expected a URL); using the default http://localhost:4318/v1/traces',
+    ]);
   });
 });
 
@@ -156,6 +186,7 @@ describe('variables read before the configuration', () => {
 
   it('the cluster variables, trimmed, with blank as unset', () => {
     expect(readClusterEnvironment({ NODE_APP_INSTANCE: ' 2 ', SPANLENS_CLUSTER_PRIMARY_PID: '123' })).toEqual({ appInstance: '2', primaryPid: '123' });
-    expect(readClusterEnvironment({ NODE_APP_INSTANCE: ' ', SPANLENS_CLUSTER_PRIMARY_PID: '' })).toEqual({ appInstance: undefined, primaryPid: undefined });
+    expect(readClusterEnvironment({ NODE_APP_INSTANCE: ' ', SPANLENS_CLUSTER_PRIMARY_PID: ' 77 ' })).toEqual({ appInstance: undefined, primaryPid: '77' });
+    expect(readClusterEnvironment({})).toEqual({ appInstance: undefined, primaryPid: undefined });
   });
 });
