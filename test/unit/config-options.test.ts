@@ -97,13 +97,13 @@ const INVALID: Array<[Key, unknown, string]> = [
 ];
 
 describe('options given in code', () => {
-  it.each(VALID)('takes %s = %j, silently', (key, value) => {
+  it.each(VALID)('takes %s = %p, silently', (key, value) => {
     const config = readConfig({}, { [key]: value });
     expect((config as unknown as Record<string, unknown>)[key]).toEqual(value);
     expect(warnings).toEqual([]);
   });
 
-  it.each(INVALID)('refuses %s = %j, saying it expected %s and keeping the value of the variables', (key, value, expected) => {
+  it.each(INVALID)('refuses %s = %p, saying it expected %s and keeping the value of the variables', (key, value, expected) => {
     const fromVariables = readConfig({});
     const config = readConfig({}, { [key]: value } as SpanlensOptions);
     expect(config).toEqual(fromVariables);
