@@ -10,6 +10,15 @@ afterAll(() => schema.drop());
 
 const SHARED_REDIS = 'redis://127.0.0.1:6379';
 
+/** GETs `path` and waits until its request span has reached the receiver, so its counts are recorded. */
+async function requestAndWait(traced: TracedApp, path: string): Promise<Response> {
+  const before = serverRoots(traced.receiver.spans).length;
+  const response = await fetch(traced.app.url(path));
+  await response.arrayBuffer();
+  await traced.receiver.waitFor((received) => serverRoots(received).length > before);
+  return response;
+}
+
 function keyvSpans(spans: ReceivedSpan[], root: ReceivedSpan): ReceivedSpan[] {
   return spans.filter((span) => span.traceId === root.traceId && span.name.startsWith('keyv.'));
 }
@@ -20,6 +29,7 @@ describe.each([
   { variant: 'ES module app, Redis through @keyv/redis', app: 'cache-app.mjs', redis: true, store: 'redis' },
   { variant: 'CommonJS app, Redis through @keyv/redis', app: 'cache-app.cjs', redis: true, store: 'redis' },
 ])('keyv cache-aside in a $variant', ({ app, redis, store }) => {
+  // The tests share one app and one cache; each uses user ids of its own, so it passes alone or in any order.
   let traced: TracedApp;
   const namespace = `spanlens-e2e-${process.pid}-${Date.now().toString(36)}-${store}-${app.endsWith('mjs') ? 'esm' : 'cjs'}`;
   beforeAll(async () => {
@@ -67,7 +77,9 @@ describe.each([
   });
 
   it('counts a getMany with one cached and one new key as a partial hit', async () => {
-    const response = await fetch(traced.app.url('/settings-batch?ids=3,4'));
+    await requestAndWait(traced, '/settings/21');
+    traced.receiver.clear();
+    const response = await fetch(traced.app.url('/settings-batch?ids=21,22'));
     expect(response.headers.get('x-cache-hit')).toBe('partial');
     const spans = await traced.receiver.waitFor((received) => serverRoots(received).length === 1);
     expect(serverRoots(spans)[0]!.attributes).toMatchObject({ 'spanlens.cache.hits': 1, 'spanlens.cache.misses': 1 });
@@ -90,24 +102,40 @@ describe.each([
       'spanlens.n_plus_one.parent_span_id': root.spanId,
     });
     expect(String(cacheFinding?.attributes['spanlens.n_plus_one.suggestion'])).toContain('getMany');
-    traced.receiver.clear();
   });
 
   it('reports hits and misses by namespace in the metrics and in /stats', async () => {
-    const metrics = await (await fetch(`http://127.0.0.1:${traced.metricsPort}/metrics`)).text();
-    const series = (operation: string, result: string) =>
-      new RegExp(`spanlens_cache_operations_total\\{spanlens_cache_operation="${operation}",spanlens_cache_namespace="${namespace}",spanlens_cache_result="${result}"[^}]*\\} (\\d+)`);
-    expect(metrics.match(series('get', 'hit'))?.[1]).toBe('1');
-    expect(metrics.match(series('get', 'miss'))?.[1]).toBe('7');
-    expect(metrics.match(series('getMany', 'hit'))?.[1]).toBe('1');
-    expect(metrics.match(series('getMany', 'miss'))?.[1]).toBe('1');
-    expect(metrics.match(series('set', 'none'))?.[1]).toBe('7');
-
-    const stats = (await (await fetch(`http://127.0.0.1:${traced.metricsPort}/stats`)).json()) as {
-      cache: { hits: number; misses: number; hitRate: number; namespaces: Array<{ namespace: string; hits: number; misses: number }> };
+    interface CacheTotals {
+      operations: Record<string, number>;
+      stats: { hits: number; misses: number; hitRate: number; namespaces: Array<{ namespace: string; hits: number; misses: number }> };
+    }
+    const totals = async (): Promise<CacheTotals> => {
+      const metrics = await (await fetch(`http://127.0.0.1:${traced.metricsPort}/metrics`)).text();
+      const operations: Record<string, number> = {};
+      for (const [operation, result] of [['get', 'hit'], ['get', 'miss'], ['getMany', 'hit'], ['getMany', 'miss'], ['set', 'none']] as const) {
+        const series = new RegExp(
+          `spanlens_cache_operations_total\\{spanlens_cache_operation="${operation}",spanlens_cache_namespace="${namespace}",spanlens_cache_result="${result}"[^}]*\\} (\\d+)`,
+        );
+        // A series the exporter has not written yet counts zero.
+        operations[`${operation} ${result}`] = Number(metrics.match(series)?.[1] ?? 0);
+      }
+      const { cache } = (await (await fetch(`http://127.0.0.1:${traced.metricsPort}/stats`)).json()) as { cache: CacheTotals['stats'] };
+      return { operations, stats: cache };
     };
-    expect(stats.cache).toMatchObject({ hits: 2, misses: 8, hitRate: 0.2 });
-    expect(stats.cache.namespaces).toEqual([expect.objectContaining({ namespace, hits: 2, misses: 8 })]);
+
+    // Whatever the other tests counted before: this test's requests add one of each.
+    const before = await totals();
+    await requestAndWait(traced, '/settings/41'); // get: miss, then set
+    await requestAndWait(traced, '/settings/41'); // get: hit
+    await requestAndWait(traced, '/settings-batch?ids=41,42'); // getMany: one hit, one miss
+    const after = await totals();
+
+    const added = Object.fromEntries(Object.entries(after.operations).map(([series, count]) => [series, count - (before.operations[series] ?? 0)]));
+    expect(added).toEqual({ 'get hit': 1, 'get miss': 1, 'getMany hit': 1, 'getMany miss': 1, 'set none': 1 });
+    expect([after.stats.hits - before.stats.hits, after.stats.misses - before.stats.misses]).toEqual([2, 2]);
+    // /stats rounds rates to 4 decimals.
+    expect(after.stats.hitRate).toBeCloseTo(after.stats.hits / (after.stats.hits + after.stats.misses), 4);
+    expect(after.stats.namespaces).toEqual([expect.objectContaining({ namespace, hits: after.stats.hits, misses: after.stats.misses })]);
   });
 });
 
