@@ -137,15 +137,15 @@ describe('the service name', () => {
 });
 
 describe('what the SDK configures itself', () => {
-  it('knows when OTEL_LOGS_EXPORTER and OTEL_LOG_LEVEL are set', () => {
-    expect(readConfig({})).toMatchObject({ logsExporterConfigured: false, logLevelConfigured: false });
-    expect(readConfig({ OTEL_LOGS_EXPORTER: 'console', OTEL_LOG_LEVEL: 'debug' })).toMatchObject({ logsExporterConfigured: true, logLevelConfigured: true });
+  it('knows when OTEL_LOGS_EXPORTER is set', () => {
+    expect(readConfig({}).logsExporterConfigured).toBe(false);
+    expect(readConfig({ OTEL_LOGS_EXPORTER: 'console', OTEL_LOG_LEVEL: 'debug' }).logsExporterConfigured).toBe(true);
     expect(readConfig({ OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'grpc' }).logsExporterConfigured).toBe(true);
     // Over HTTP the exporter falls back to its default endpoint itself: logs are still exported.
     expect(readConfig({ OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://[::1' }).logsExporterConfigured).toBe(true);
-    // The logs' own protocol variable says gRPC: that exporter cannot fall back, so no logs pipeline.
+    // Over gRPC spanlens replaces an invalid endpoint with the default, as for traces and metrics.
     const grpcLogs = { OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: 'http://[::1' };
-    expect(readConfig(grpcLogs).logsExporterConfigured).toBe(false);
+    expect(readConfig(grpcLogs)).toMatchObject({ logsExporterConfigured: true, otlpLogsUrl: 'http://localhost:4317' });
   });
 
   it('reads the metrics protocol from its own variable before the generic one', () => {
