@@ -30,6 +30,8 @@ export interface SpanlensConfig {
   keepTraces: KeepTraceReason[];
   /** `sanitized`: literals replaced by placeholders; `raw`: as the driver gave it; `off`: removed. */
   dbQueryText: DbQueryTextMode;
+  /** Leave V8's WebAssembly tier-up on when the SQL parser loads (src/sql/wasm-tiering.ts). */
+  wasmTierUp: boolean;
   /** Explicit cache key patterns (`session:{name}`); keys matching none keep only their learned structure. */
   cacheKeyPatterns: string[];
   /** Trace exporter names from `OTEL_TRACES_EXPORTER` (`otlp`, `console`, `none`). */
@@ -112,7 +114,8 @@ type VariableOnlySetting =
   | 'otlpLogsProtocol'
   | 'otlpLogsUrl'
   | 'batchLogRecordProcessor'
-  | 'logRecordLimits';
+  | 'logRecordLimits'
+  | 'wasmTierUp';
 
 /** Options given in code to `start()`; each one wins over its variable. */
 export type SpanlensOptions = Partial<Omit<SpanlensConfig, VariableOnlySetting>>;
@@ -127,6 +130,7 @@ export const DEFAULTS = {
   recordAll: true,
   keepTraces: [...KEEP_TRACE_REASONS],
   dbQueryText: 'sanitized' as DbQueryTextMode,
+  wasmTierUp: false,
   tracesExporter: 'otlp',
   metricsExporter: 'prometheus',
   otlpProtocol: 'http/protobuf',
@@ -179,6 +183,7 @@ export function readConfig(env: Env = process.env, options: SpanlensOptions = {}
     recordAll: read.boolean('SPANLENS_RECORD_ALL', DEFAULTS.recordAll),
     keepTraces: read.keepTraces('SPANLENS_KEEP_TRACES', DEFAULTS.keepTraces),
     dbQueryText: read.oneOf('SPANLENS_DB_QUERY_TEXT', DB_QUERY_TEXT_MODES, DEFAULTS.dbQueryText),
+    wasmTierUp: read.boolean('SPANLENS_WASM_TIER_UP', DEFAULTS.wasmTierUp),
     cacheKeyPatterns: validCacheKeyPatterns('SPANLENS_CACHE_KEY_PATTERNS entry', read.list('SPANLENS_CACHE_KEY_PATTERNS') ?? []),
     tracesExporters,
     metricsExporters,

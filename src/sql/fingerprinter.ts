@@ -8,6 +8,7 @@ import { type StatementCategory, categorizeStatementText } from './statement-cla
 import { type SqlToken, renderTokens, tokenizeSql, tokenizeSqlOfUnknownDialect } from './sql-lexer.js';
 import { genericBatchingSuggestion, suggestFromParseTree } from './suggestion.js';
 import { describeTokens } from './token-summary.js';
+import { keepWebAssemblyOnBaselineCompiler } from './wasm-tiering.js';
 
 /** Analyses kept, keyed by statement text: an app has far fewer distinct statements than this. */
 export const MAX_CACHED_STATEMENTS = 2_000;
@@ -62,6 +63,8 @@ export interface SqlFingerprinterOptions {
   maxEarlyShapes?: number;
   /** Start loading the parser at the first statement analyzed, if nobody called {@link SqlFingerprinter.load} before. */
   loadOnFirstStatement?: boolean;
+  /** Keep WebAssembly on V8's baseline compiler before the parser is compiled (see wasm-tiering.ts). */
+  baselineWebAssembly?: boolean;
 }
 
 // PostgreSQL's lexical rules, for text its parser accepts (or is about to be asked about): a quote
@@ -154,12 +157,14 @@ export class SqlFingerprinter {
   private readonly earlyShapes = new Map<string, StatementShape>();
   private readonly maxEarlyShapes: number;
   private readonly loadOnFirstStatement: boolean;
+  private readonly baselineWebAssembly: boolean;
 
   constructor(options: SqlFingerprinterOptions = {}) {
     this.statements = new LruCache(options.maxCachedStatements ?? MAX_CACHED_STATEMENTS);
     this.shapes = new LruCache(options.maxCachedShapes ?? MAX_CACHED_SHAPES);
     this.maxEarlyShapes = options.maxEarlyShapes ?? MAX_EARLY_SHAPES;
     this.loadOnFirstStatement = options.loadOnFirstStatement ?? false;
+    this.baselineWebAssembly = options.baselineWebAssembly ?? false;
   }
 
   /** Loads the parser once; resolves `false` (never rejects) when it cannot, see {@link loadError}. */
@@ -273,6 +278,7 @@ export class SqlFingerprinter {
   private async loadParser(): Promise<boolean> {
     const startedAt = performance.now();
     try {
+      if (this.baselineWebAssembly) keepWebAssemblyOnBaselineCompiler();
       const libpgQuery = await import('libpg-query');
       await libpgQuery.loadModule();
       this.parser = { parseSync: libpgQuery.parseSync, fingerprintSync: libpgQuery.fingerprintSync };

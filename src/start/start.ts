@@ -75,7 +75,7 @@ function startSdk(config: SpanlensConfig): SpanlensHandle {
   }
   installSdkErrorHandler();
   // The SQL parser (WebAssembly, 20 MiB) loads when the app loads pg (onPgLoad below) or runs a statement.
-  const fingerprinter = new SqlFingerprinter({ loadOnFirstStatement: true });
+  const fingerprinter = new SqlFingerprinter({ loadOnFirstStatement: true, baselineWebAssembly: !config.wasmTierUp });
   const nPlusOneDetector = new NPlusOneDetector({
     minRepeats: config.nPlusOneMinRepeats,
     minDurationMs: config.nPlusOneMinDurationMs,
