@@ -1,17 +1,9 @@
-import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { readConfig, type SpanlensOptions } from '../../src/config/config';
+import { captureDiagWarnings } from './helpers/diag-warnings';
 
 // Options given to start() in code are checked as strictly as their variables: a bad one is reported once,
 // naming the option and the value used instead, and never reaches the SDK.
-const warnings: string[] = [];
-beforeAll(() => {
-  diag.setLogger(
-    { error: (m) => warnings.push(m), warn: (m) => warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
-  );
-});
-afterAll(() => diag.disable());
-beforeEach(() => (warnings.length = 0));
+const warnings = captureDiagWarnings();
 
 type Key = keyof SpanlensOptions;
 

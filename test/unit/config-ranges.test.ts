@@ -1,16 +1,9 @@
-import { DiagLogLevel, diag } from '@opentelemetry/api';
+import { DiagLogLevel } from '@opentelemetry/api';
 import { isSdkDisabled, readClusterEnvironment, readConfig, readLogLevel } from '../../src/config/config';
+import { captureDiagWarnings } from './helpers/diag-warnings';
 
 // Variables at the ends of their ranges and in their other spellings: the edges a user hits first.
-const warnings: string[] = [];
-beforeAll(() => {
-  diag.setLogger(
-    { error: (m) => warnings.push(m), warn: (m) => warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} },
-    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
-  );
-});
-afterAll(() => diag.disable());
-beforeEach(() => (warnings.length = 0));
+const warnings = captureDiagWarnings();
 
 describe('numeric variables', () => {
   it.each([
