@@ -22,8 +22,9 @@ describe('/stats percentiles', () => {
     };
     const pause = stats.endpoints.find((endpoint) => endpoint.route === '/pause/:ms')!;
     expect(pause.requests).toBe(20);
-    expect(pause.minMs).toBeGreaterThanOrEqual(5);
-    expect(pause.p50Ms).toBeGreaterThanOrEqual(5);
+    // libuv's timers count from the loop's cached clock: a 5 ms pause can measure 4.9 ms on a span.
+    expect(pause.minMs).toBeGreaterThanOrEqual(4);
+    expect(pause.p50Ms).toBeGreaterThanOrEqual(4);
     expect(pause.p50Ms).toBeLessThan(150);
     expect(pause.p95Ms).toBeGreaterThanOrEqual(300);
     expect(pause.p99Ms).toBeGreaterThanOrEqual(pause.p95Ms);
