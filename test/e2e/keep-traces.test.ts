@@ -1,6 +1,7 @@
 import type { ReceivedSpan } from './helpers/otlp-receiver';
 import { TestSchema } from './helpers/postgres';
 import { startTracedApp } from './helpers/traced-app';
+import type { EndpointStatistics } from '../../src/stats/statistics';
 
 /**
  * SPANLENS_KEEP_TRACES end to end: an Express app on real PostgreSQL, preloaded with spanlens, exports
@@ -20,15 +21,8 @@ const ROUTES = {
 } as const;
 type Kind = keyof typeof ROUTES;
 
-interface Endpoint {
-  method: string;
-  route: string;
-  requests: number;
-  dbQueriesAvg: number;
-  dbQueriesMax: number;
-  slow: number;
-  nPlusOne: number;
-}
+// The fields of /stats this test compares, typed as spanlens declares them.
+type Endpoint = Pick<EndpointStatistics, 'method' | 'route' | 'requests' | 'dbQueriesAvg' | 'dbQueriesMax' | 'slow' | 'nPlusOne'>;
 
 interface Run {
   /** The spans of each kind's request, by kind (the plain page is requested twice: both traces). */
