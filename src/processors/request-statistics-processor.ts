@@ -364,17 +364,16 @@ export class RequestStatisticsProcessor implements SpanProcessor {
     const { findings, loops } = this.detector.analyze(state.detectionSpans);
     const callSiteOf = (finding: NPlusOneFinding) => state.callSiteOf(finding.parentSpanId, finding.fingerprint);
     const dbDurationMs = state.dbDurationMs;
-    root.setAttributes({
-      [REQUEST_ATTRIBUTES.dbQueryCount]: state.queryCount,
-      [REQUEST_ATTRIBUTES.dbDurationMs]: roundMs(dbDurationMs),
-      [REQUEST_ATTRIBUTES.dbSlowQueryCount]: state.slowQueryCount,
-      [REQUEST_ATTRIBUTES.cacheHits]: state.cacheHits,
-      [REQUEST_ATTRIBUTES.cacheMisses]: state.cacheMisses,
-      [REQUEST_ATTRIBUTES.slow]: slow,
-      [REQUEST_ATTRIBUTES.nPlusOneCount]: findings.length,
-      [REQUEST_ATTRIBUTES.nPlusOneFound]: findings.length > 0,
-      [REQUEST_ATTRIBUTES.httpClientCallCount]: state.httpCallCount,
-    });
+    // One call per attribute: setAttributes would take an object built for it and walk it with for…in.
+    root.setAttribute(REQUEST_ATTRIBUTES.dbQueryCount, state.queryCount);
+    root.setAttribute(REQUEST_ATTRIBUTES.dbDurationMs, roundMs(dbDurationMs));
+    root.setAttribute(REQUEST_ATTRIBUTES.dbSlowQueryCount, state.slowQueryCount);
+    root.setAttribute(REQUEST_ATTRIBUTES.cacheHits, state.cacheHits);
+    root.setAttribute(REQUEST_ATTRIBUTES.cacheMisses, state.cacheMisses);
+    root.setAttribute(REQUEST_ATTRIBUTES.slow, slow);
+    root.setAttribute(REQUEST_ATTRIBUTES.nPlusOneCount, findings.length);
+    root.setAttribute(REQUEST_ATTRIBUTES.nPlusOneFound, findings.length > 0);
+    root.setAttribute(REQUEST_ATTRIBUTES.httpClientCallCount, state.httpCallCount);
     const loopStatements = loops.length === 0 ? undefined : new Set(loops.flatMap((loop) => loop.statements));
     const nPlusOne = findings.map((finding) => nPlusOneSample(finding, callSiteOf(finding), loopStatements?.has(finding) === true));
     const loopSamples = loops.map((loop) => loopSample(loop, callSiteOf(loop.statements[0]!)));
