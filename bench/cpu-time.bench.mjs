@@ -18,6 +18,8 @@ import { createFixtureTables } from './load/fixture-database.mjs';
 import { ListeningProcess } from './load/listening-process.mjs';
 import { environmentOf, FIXTURE_APP, MODES } from './load/modes.mjs';
 import { ROUTES } from './load/options.mjs';
+import { cpuSecondsOf } from './load/process-meter.mjs';
+import { median, spread } from './load/statistics.mjs';
 
 const DATABASE_URL = process.env.LOADBENCH_DATABASE_URL ?? process.env.SPANLENS_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.LOADBENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -34,13 +36,14 @@ const WARMUP_SECONDS = 3;
 const TOP_FUNCTIONS = 12;
 
 function readArguments(argv) {
-  const options = { seconds: 8, routes: ROUTES };
+  const options = { seconds: 8, rounds: 3, routes: ROUTES };
   for (let index = 0; index < argv.length; index++) {
     const [flag, inline] = argv[index].split('=', 2);
     const value = inline ?? argv[++index];
     if (flag === '--seconds' && Number(value) >= 1) options.seconds = Number(value);
+    else if (flag === '--rounds' && Number.isInteger(Number(value)) && Number(value) >= 1) options.rounds = Number(value);
     else if (flag === '--routes' && value?.split(',').every((route) => ROUTES.includes(route))) options.routes = value.split(',');
-    else throw new BenchmarkFailure(`usage: node bench/cpu-time.bench.mjs [--seconds N ≥ 1] [--routes ${ROUTES.join(',')}] (got ${argv[index - 1] ?? ''} ${value ?? ''})`);
+    else throw new BenchmarkFailure(`usage: node bench/cpu-time.bench.mjs [--seconds N ≥ 1] [--rounds N ≥ 1] [--routes ${ROUTES.join(',')}] (got ${argv[index - 1] ?? ''} ${value ?? ''})`);
   }
   return options;
 }
@@ -68,34 +71,46 @@ async function profileRoute(mode, route, seconds, sinkUrl, folder) {
     await load(app.url, route, WARMUP_SECONDS);
     await answerOf(app, 'cpuProfileStarted', 'cpu-profile-start');
     const servedBefore = await app.served();
+    const cpuBefore = cpuSecondsOf(app.pid);
     const result = await load(app.url, route, seconds);
+    const cpuSeconds = cpuSecondsOf(app.pid) - cpuBefore;
     const file = path.join(folder, `${mode.name}${route.replaceAll('/', '-')}.cpuprofile`);
     const written = await answerOf(app, 'cpuProfileWritten', { cpuProfileStop: file });
     if (written.error !== undefined) throw new BenchmarkFailure(`${mode.name}: the profiler failed: ${written.error}`);
     const served = (await app.served()) - servedBefore;
     if (result.non2xx > 0 || result.errors > 0) throw new BenchmarkFailure(`${mode.name} ${route}: ${result.non2xx} answers other than 2xx, ${result.errors} errors`);
-    return { served, ...attributeProfile(JSON.parse(readFileSync(file, 'utf8')), served) };
+    return { served, cpuUsPerRequest: (cpuSeconds * 1e6) / served, ...attributeProfile(JSON.parse(readFileSync(file, 'utf8')), served) };
   } finally {
     await app.stop();
   }
 }
 
 const us = (value) => (value === undefined ? '—' : value.toFixed(1));
+const withRange = (values) => {
+  const { median: middle, min, max } = spread(values);
+  return values.length === 1 ? us(middle) : `${us(middle)} (${us(min)}–${us(max)})`;
+};
 
-function printRoute(route, results) {
-  const [plain, spanlens] = COMPARED.map((name) => results.get(name));
-  console.log(`\nGET ${route}: µs of CPU per request by part (${plain.served} and ${spanlens.served} requests profiled)`);
+/** Medians over the rounds of each mode; the differences are medians of the rounds' differences. */
+function printRoute(route, runs) {
+  const [plain, spanlens] = COMPARED.map((name) => runs.get(name));
+  const differences = (pick) => plain.map((run, round) => pick(spanlens[round]) - pick(run));
+  const row = (label, pick) => `| ${label} | ${withRange(plain.map(pick))} | ${withRange(spanlens.map(pick))} | ${us(median(differences(pick)))} |`;
+  const served = (list) => list.reduce((sum, run) => sum + run.served, 0);
+  console.log(`\nGET ${route}: µs of CPU per request, median of ${plain.length} rounds (min–max) (${served(plain)} and ${served(spanlens)} requests profiled)`);
   console.log('| part | plain NodeSDK | spanlens | spanlens − plain |');
   console.log('|:--|--:|--:|--:|');
-  for (const part of PARTS) {
-    console.log(`| ${part.label} | ${us(plain.parts[part.name])} | ${us(spanlens.parts[part.name])} | ${us(spanlens.parts[part.name] - plain.parts[part.name])} |`);
-  }
-  console.log(`| **all (busy, idle left out)** | ${us(plain.busyUsPerRequest)} | ${us(spanlens.busyUsPerRequest)} | ${us(spanlens.busyUsPerRequest - plain.busyUsPerRequest)} |`);
-  const own = spanlens.parts.spanlens;
-  console.log(`spanlens' own part: ${us(own)} µs per request = ${((own / plain.busyUsPerRequest) * 100).toFixed(1)} % of the plain SDK's CPU per request`);
-  console.log(`its costliest functions (µs per request, with the SDK calls they make): ${spanlens.functions
+  for (const part of PARTS) console.log(row(part.label, (run) => run.parts[part.name]));
+  console.log(row('**all, from the profile** (idle left out)', (run) => run.busyUsPerRequest));
+  console.log(row('**all, from /proc** (user + system, every thread)', (run) => run.cpuUsPerRequest));
+  const ownShares = spanlens.map((run, round) => (run.parts.spanlens / plain[round].busyUsPerRequest) * 100);
+  console.log(`spanlens' own part: ${us(median(spanlens.map((run) => run.parts.spanlens)))} µs per request, ${median(ownShares).toFixed(1)} % of the plain SDK's CPU per request (profile)`);
+  const functions = new Map();
+  for (const run of spanlens) for (const fn of run.functions) functions.set(fn.name, (functions.get(fn.name) ?? 0) + fn.usPerRequest / spanlens.length);
+  console.log(`its costliest functions (µs per request, mean of the rounds, with the SDK calls they make): ${[...functions]
+    .sort((a, b) => b[1] - a[1])
     .slice(0, TOP_FUNCTIONS)
-    .map((fn) => `${fn.name} ${us(fn.usPerRequest)}`)
+    .map(([name, value]) => `${name} ${us(value)}`)
     .join('; ')}`);
 }
 
@@ -104,7 +119,7 @@ async function main() {
   if (!existsSync(BUILT_PRELOAD)) throw new BenchmarkFailure('spanlens is not built: run npx tsc -p tsconfig.json');
   const cpus = os.cpus();
   console.log(`CPU time by part, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version}, ${cpus.length} × ${cpus[0]?.model.trim()}, load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')}`);
-  console.log(`${options.seconds} s of load per mode and route after ${WARMUP_SECONDS} s of warm-up, ${CONNECTIONS} connections at a fixed rate (${Object.entries(RATES).map(([route, rate]) => `${route} ${rate}/s`).join(', ')}), V8's sampling profiler every 100 µs`);
+  console.log(`${options.rounds} rounds × ${options.seconds} s of load per mode and route, each in a fresh process after ${WARMUP_SECONDS} s of warm-up, ${CONNECTIONS} connections at a fixed rate (${Object.entries(RATES).map(([route, rate]) => `${route} ${rate}/s`).join(', ')}), V8's sampling profiler every 100 µs`);
   await createFixtureTables(DATABASE_URL);
   const modes = COMPARED.map((name) => MODES.find((mode) => mode.name === name));
   await clearCacheNamespaces(REDIS_URL, modes.map((mode) => `loadbench-${mode.name}`));
@@ -112,9 +127,13 @@ async function main() {
   const sink = await ListeningProcess.start('otlp sink', [SINK_SCRIPT], process.env);
   try {
     for (const route of options.routes) {
-      const results = new Map();
-      for (const mode of modes) results.set(mode.name, await profileRoute(mode, route, options.seconds, sink.url, folder));
-      printRoute(route, results);
+      const runs = new Map(modes.map((mode) => [mode.name, []]));
+      for (let round = 0; round < options.rounds; round++) {
+        // Alternate which mode goes first, so that neither always runs on a cooler or warmer machine.
+        const order = round % 2 === 0 ? modes : [...modes].reverse();
+        for (const mode of order) runs.get(mode.name).push(await profileRoute(mode, route, options.seconds, sink.url, folder));
+      }
+      printRoute(route, runs);
     }
   } finally {
     await sink.stop();

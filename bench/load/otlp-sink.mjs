@@ -1,6 +1,6 @@
 // The load benchmark's trace backend: an OTLP/HTTP receiver (protobuf, gzip or not) that counts the spans
 // each mode exports and keeps nothing else. Each mode exports to its own path, /v1/traces/<mode>;
-// GET /counts answers { spans: { <mode>: count }, names: { <mode>: { <span name>: count } },
+// GET /counts answers { spans: { <mode>: count }, bytes: { <mode>: decoded bytes }, names: { <mode>: { <span name>: count } },
 // undecodable: { <mode>: exports } }. A separate process, so that counting costs neither the
 // apps nor the load generator. Prints {"listening":PORT}.
 import { createServer } from 'node:http';
@@ -9,6 +9,8 @@ import { countSpansInExportRequest } from './protobuf-span-count.mjs';
 
 const TRACES_PATH = /^\/v1\/traces\/([\w-]+)$/;
 const spansByMode = {};
+// Bytes of the decoded (uncompressed) export requests: what the exporter serialised.
+const bytesByMode = {};
 const undecodableByMode = {};
 const namesByMode = {};
 // Span names come from instrumentations, not from requests; the cap only guards against a surprise.
@@ -23,7 +25,7 @@ function countName(mode, name) {
 const server = createServer((request, response) => {
   if (request.method === 'GET' && request.url === '/counts') {
     response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ spans: spansByMode, names: namesByMode, undecodable: undecodableByMode }));
+    response.end(JSON.stringify({ spans: spansByMode, bytes: bytesByMode, names: namesByMode, undecodable: undecodableByMode }));
     return;
   }
   const match = request.method === 'POST' ? TRACES_PATH.exec(request.url ?? '') : null;
@@ -40,6 +42,7 @@ const server = createServer((request, response) => {
       let body = Buffer.concat(chunks);
       if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
       spansByMode[mode] = (spansByMode[mode] ?? 0) + countSpansInExportRequest(body, (name) => countName(mode, name));
+      bytesByMode[mode] = (bytesByMode[mode] ?? 0) + body.length;
     } catch {
       // Counted, so that the benchmark can fail loudly rather than report too few spans.
       undecodableByMode[mode] = (undecodableByMode[mode] ?? 0) + 1;

@@ -43,6 +43,7 @@ export function summarize(results) {
         troughMiB: Math.min(...runs.map((run) => run.troughMiB)),
         peakMiB: Math.max(...runs.map((run) => run.peakMiB)),
         spansPerRequest: exported === undefined || exported.requests === 0 ? undefined : exported.spans / exported.requests,
+        exportedBytesPerRequest: exported === undefined || exported.requests === 0 ? undefined : exported.bytes / exported.requests,
         versus: Object.fromEntries(
           ['plain', 'bare']
             .filter((baseline) => baseline !== mode && results.settings.modes.includes(baseline))
@@ -74,6 +75,7 @@ export function routeTables(results, summaries) {
         withRange(summary.cpuMsPerRequest, 3),
         `${summary.troughMiB.toFixed(0)}–${summary.peakMiB.toFixed(0)}`,
         summary.spansPerRequest === undefined ? (mode === 'bare' ? '0' : '—') : summary.spansPerRequest.toFixed(2),
+        summary.exportedBytesPerRequest === undefined ? (mode === 'bare' ? '0' : '—') : summary.exportedBytesPerRequest.toFixed(0),
         mode === 'plain' ? '1' : versus('plain', 'requestsPerSecond'),
         mode === 'plain' ? '1' : versus('plain', 'cpuMsPerRequest'),
         mode === 'bare' ? '1' : versus('bare', 'requestsPerSecond'),
@@ -83,7 +85,7 @@ export function routeTables(results, summaries) {
     parts.push(
       `GET ${route}\n` +
         markdownTable(
-          ['mode', 'requests/s', 'p50 ms', 'p99 ms', 'CPU ms/request', 'RSS MiB', 'spans/request', 'req/s ÷ plain', 'CPU ÷ plain', 'req/s ÷ bare', 'CPU ÷ bare'],
+          ['mode', 'requests/s', 'p50 ms', 'p99 ms', 'CPU ms/request', 'RSS MiB', 'spans/request', 'bytes exported/request', 'req/s ÷ plain', 'CPU ÷ plain', 'req/s ÷ bare', 'CPU ÷ bare'],
           rows,
         ),
     );

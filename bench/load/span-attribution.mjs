@@ -25,8 +25,8 @@ export class SpanAttribution {
   async runStarts(mode, route) {
     const wait = (this.ended.get(mode) ?? 0) + EXPORT_DELAY_MS - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const { spans } = await this.sinkCounts();
-    this.close(mode, { spans: spans[mode] ?? 0, served: await this.servedOf(mode) });
+    const { spans, bytes } = await this.sinkCounts();
+    this.close(mode, { spans: spans[mode] ?? 0, bytes: bytes[mode] ?? 0, served: await this.servedOf(mode) });
     this.current.set(mode, route);
   }
 
@@ -47,23 +47,24 @@ export class SpanAttribution {
       previous = now;
     }
     const counts = await this.sinkCounts();
-    for (const mode of this.current.keys()) this.close(mode, { spans: counts.spans[mode] ?? 0, served: await this.servedOf(mode) });
+    for (const mode of this.current.keys()) this.close(mode, { spans: counts.spans[mode] ?? 0, bytes: counts.bytes[mode] ?? 0, served: await this.servedOf(mode) });
     return counts;
   }
 
-  /** `{ spans, requests }` exported for `mode` on `route`. */
+  /** `{ spans, bytes, requests }` exported for `mode` on `route`. */
   totalOf(mode, route) {
     const key = `${mode} ${route}`;
-    if (!this.totals.has(key)) this.totals.set(key, { spans: 0, requests: 0 });
+    if (!this.totals.has(key)) this.totals.set(key, { spans: 0, bytes: 0, requests: 0 });
     return this.totals.get(key);
   }
 
   close(mode, now) {
     const route = this.current.get(mode);
-    const before = this.counted.get(mode) ?? { spans: 0, served: 0 };
+    const before = this.counted.get(mode) ?? { spans: 0, bytes: 0, served: 0 };
     if (route !== undefined && route !== null) {
       const total = this.totalOf(mode, route);
       total.spans += now.spans - before.spans;
+      total.bytes += now.bytes - before.bytes;
       total.requests += now.served - before.served;
     }
     this.counted.set(mode, now);
