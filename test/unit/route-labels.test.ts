@@ -1,4 +1,4 @@
-import { MAX_WORDS_PER_POSITION, PathTemplates } from '../../src/processors/path-templates';
+import { MAX_LEARNED_POSITIONS, MAX_WORDS_PER_POSITION, PathTemplates } from '../../src/processors/path-templates';
 import { RouteLabels } from '../../src/processors/route-labels';
 
 describe('route labels of plain http apps (no framework route)', () => {
@@ -53,6 +53,54 @@ describe('route labels of plain http apps (no framework route)', () => {
     expect(routes.ofResponse(undefined, 401, '/admin/reports')).toBe('/admin/reports');
     expect(routes.ofResponse(undefined, 500, '/admin/reports')).toBe('/admin/reports');
     expect(routes.ofResponse(undefined, 404, '/admin/reports')).toBe('UNMATCHED');
+  });
+});
+
+describe('what unanswered requests (status 400 and up) may not teach', () => {
+  it('takes 400 for a failure and 399 for an answer', () => {
+    const routes = new RouteLabels(10);
+    expect(routes.ofResponse(undefined, 400, '/exports')).toBe('UNMATCHED');
+    expect(routes.ofResponse(undefined, 399, '/imports')).toBe('/imports');
+  });
+
+  it('learns no varying position from them, however many words they show', () => {
+    const paths = new PathTemplates();
+    expect(paths.template('/users/bob/posts', true)).toBe('/users/bob/posts');
+    for (let i = 0; i < MAX_WORDS_PER_POSITION * 3; i++) paths.template(`/users/probe${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}/posts`, false);
+    expect(paths.template('/users/alice/posts', true)).toBe('/users/alice/posts');
+  });
+
+  it(`fills none of the ${MAX_LEARNED_POSITIONS} learned positions, so a scan cannot turn later routes into parameters`, () => {
+    const paths = new PathTemplates();
+    const word = (n: number) => n.toString(26).replace(/\d/g, (digit) => String.fromCharCode(113 + Number(digit)));
+    for (let i = 0; i < MAX_LEARNED_POSITIONS + 100; i++) paths.template(`/${word(i)}/index`, false);
+    expect(paths.template('/reports/weekly', true)).toBe('/reports/weekly');
+  });
+});
+
+describe('paths with unusual segments', () => {
+  it('keeps empty segments (a doubled or trailing slash) as they are', () => {
+    const paths = new PathTemplates();
+    expect(paths.template('/users//posts', true)).toBe('/users//posts');
+    expect(paths.template('/users/', true)).toBe('/users/');
+  });
+
+  it('keeps a lower-case word of up to 32 characters and takes a longer one for content', () => {
+    const paths = new PathTemplates();
+    expect(paths.template(`/docs/${'a'.repeat(32)}`, true)).toBe(`/docs/${'a'.repeat(32)}`);
+    expect(paths.template(`/docs/${'b'.repeat(33)}`, true)).toBe('/docs/{name}');
+  });
+
+  it('labels a request whose URL the server does not know as UNMATCHED', () => {
+    expect(new RouteLabels(10).ofResponse(undefined, 200, undefined)).toBe('UNMATCHED');
+  });
+
+  it('takes an empty framework route for none', () => {
+    const routes = new RouteLabels(10);
+    expect(routes.ofResponse('', 200, '/meetings/7')).toBe('/meetings/{id}');
+    expect(routes.ofSpan({ 'http.route': '', 'url.path': '/meetings/8', 'http.response.status_code': 200 }, 'GET')).toBe('/meetings/{id}');
+    // Still a plain-http app: a path no route answered is its own template, not UNMATCHED.
+    expect(routes.ofResponse(undefined, 200, '/users/5')).toBe('/users/{id}');
   });
 });
 

@@ -108,7 +108,9 @@ describe('KeptTraceBuffer', () => {
 
   it('holds at most maxSpansPerTrace spans of one request, the first ones, and says so', () => {
     const { buffer, losses } = harness({ maxSpansPerTrace: 3 });
-    request(buffer, 'a', 5);
+    buffer.openRequest('a');
+    // None is to be exported now, held or not: the request may still turn out not worth keeping.
+    expect([1, 2, 3, 4, 5].map((n) => buffer.add('a', `a.${n}`))).toEqual([false, false, false, false, false]);
     expect(buffer.bufferedSpans).toBe(3);
     expect(buffer.keep('a')).toEqual(['a.1', 'a.2', 'a.3']);
     expect(losses).toEqual(['trace-full', 'trace-full']);
@@ -127,7 +129,8 @@ describe('KeptTraceBuffer', () => {
 
   it('drops the span when the request adding it is the only one holding spans', () => {
     const { buffer } = harness({ maxSpans: 2 });
-    request(buffer, 'a', 3);
+    buffer.openRequest('a');
+    expect([1, 2, 3].map((n) => buffer.add('a', `a.${n}`))).toEqual([false, false, false]);
     expect(buffer.bufferedSpans).toBe(2);
     expect(buffer.keep('a')).toEqual(['a.1', 'a.2']);
   });

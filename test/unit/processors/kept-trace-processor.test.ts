@@ -8,13 +8,16 @@ import {
   type ReadableSpan,
   type Sampler,
   SimpleSpanProcessor,
+  type SpanProcessor,
   TracerProvider,
   createAlwaysRecordSampler,
 } from '@opentelemetry/sdk-trace';
 import { KEEP_TRACE_REASONS, type KeepTraceReason } from '../../../src/config/config';
+import { DEFAULT_KEPT_TRACE_LIMITS } from '../../../src/processors/kept-trace-buffer';
 import { KeptTraceProcessor } from '../../../src/processors/kept-trace-processor';
 import { RequestStatisticsProcessor } from '../../../src/processors/request-statistics-processor';
 import type { RequestSummary } from '../../../src/processors/request-summary';
+import { captureDiagWarnings } from '../helpers/diag-warnings';
 
 interface Harness {
   tracer: Tracer;
@@ -65,6 +68,28 @@ function query(tracer: Tracer, parent: Context, text: string, startMs: number): 
     .startSpan('pg.query:SELECT', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': text }, startTime: startMs }, parent)
     .end(startMs + 1);
 }
+
+/** An exporting processor that notes each call it gets, by span name. */
+class CallRecordingProcessor implements SpanProcessor {
+  readonly calls: string[] = [];
+  onStart(span: ReadableSpan): void {
+    this.calls.push(`start ${span.name}`);
+  }
+  onEnding(span: ReadableSpan): void {
+    this.calls.push(`ending ${span.name}`);
+  }
+  onEnd(span: ReadableSpan): void {
+    this.calls.push(`end ${span.name}`);
+  }
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const warnings = captureDiagWarnings();
 
 const idsOf = (spans: readonly ReadableSpan[]) => spans.map((span) => span.spanContext().spanId).sort();
 
@@ -128,6 +153,37 @@ describe('KeptTraceProcessor', () => {
     expect(exported.filter((span) => span.spanContext().traceId === plain.spanContext().traceId)).toHaveLength(6);
     expect(exported.filter((span) => span.spanContext().traceId === nPlusOne.spanContext().traceId)).toHaveLength(9);
     expect(keeper.bufferedSpans).toBe(0);
+  });
+
+  it('gives the exporting processors every call of a sampled span, and a dropped one’s only if it is kept', () => {
+    const recorder = new CallRecordingProcessor();
+    const keeper = new KeptTraceProcessor([recorder], KEEP_TRACE_REASONS);
+    const sampled = new TracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [keeper] }).getTracer('test');
+    sampled.startSpan('sampled', { kind: SpanKind.SERVER }, ROOT_CONTEXT).end();
+    expect(recorder.calls).toEqual(['start sampled', 'ending sampled', 'end sampled']);
+
+    recorder.calls.length = 0;
+    const dropped = new TracerProvider({ sampler: createAlwaysRecordSampler(new AlwaysOffSampler()), spanProcessors: [keeper] }).getTracer('test');
+    dropped.startSpan('plain', { kind: SpanKind.SERVER }, ROOT_CONTEXT).end();
+    const failed = dropped.startSpan('failed', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+    failed.setStatus({ code: SpanStatusCode.ERROR });
+    failed.end();
+    // A kept span reaches them only as it ends: they never saw it start, so they get no onEnding either.
+    expect(recorder.calls).toEqual(['end failed']);
+  });
+
+  it('says once, through diag, when a request has more spans than it holds', () => {
+    const exporter = new InMemorySpanExporter();
+    const keeper = new KeptTraceProcessor([new SimpleSpanProcessor({ exporter })], KEEP_TRACE_REASONS, { ...DEFAULT_KEPT_TRACE_LIMITS, maxSpansPerTrace: 2 });
+    const tracer = new TracerProvider({ sampler: createAlwaysRecordSampler(new AlwaysOffSampler()), spanProcessors: [keeper] }).getTracer('test');
+    for (let request = 0; request < 2; request++) {
+      const root = tracer.startSpan('GET', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+      for (let i = 0; i < 4; i++) tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root)).end();
+      root.end();
+    }
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('more than 2 spans');
+    expect(warnings[0]).toContain('SPANLENS_KEEP_TRACES');
   });
 
   it('exports a kept trace’s span that ends after the root', () => {
