@@ -26,7 +26,8 @@ const REDIS_URL = process.env.LOADBENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PRELOAD = fileURLToPath(new URL('./load/cpu-profiler-preload.cjs', import.meta.url));
 const SINK_SCRIPT = fileURLToPath(new URL('./load/otlp-sink.mjs', import.meta.url));
 const BUILT_PRELOAD = fileURLToPath(new URL('../dist/src/preload/register-esm.js', import.meta.url));
-const COMPARED = ['plain', 'spanlens'];
+// The plain SDK is the baseline; spanlens at 10 % sampling shows what recording without exporting costs.
+const COMPARED = ['plain', 'spanlens', 'spanlens-10'];
 const CONNECTIONS = 10;
 // Requests per second, about half of what the plain SDK serves here at full load: the profiler counts
 // wall-clock time between samples, so a thread preempted by the load generator or PostgreSQL would
@@ -93,13 +94,16 @@ const withRange = (values) => {
 
 /** Medians over the rounds of each mode; the differences are medians of the rounds' differences. */
 function printRoute(route, runs) {
-  const [plain, spanlens] = COMPARED.map((name) => runs.get(name));
-  const differences = (pick) => plain.map((run, round) => pick(spanlens[round]) - pick(run));
-  const row = (label, pick) => `| ${label} | ${withRange(plain.map(pick))} | ${withRange(spanlens.map(pick))} | ${us(median(differences(pick)))} |`;
+  const [plain, ...others] = COMPARED.map((name) => runs.get(name));
+  const [spanlens] = others;
+  const differences = (list, pick) => plain.map((run, round) => pick(list[round]) - pick(run));
+  const row = (label, pick) =>
+    `| ${label} | ${[plain, ...others].map((list) => withRange(list.map(pick))).join(' | ')} | ${others.map((list) => us(median(differences(list, pick)))).join(' | ')} |`;
   const served = (list) => list.reduce((sum, run) => sum + run.served, 0);
-  console.log(`\nGET ${route}: µs of CPU per request, median of ${plain.length} rounds (min–max) (${served(plain)} and ${served(spanlens)} requests profiled)`);
-  console.log('| part | plain NodeSDK | spanlens | spanlens − plain |');
-  console.log('|:--|--:|--:|--:|');
+  const labels = COMPARED.map((name) => MODES.find((mode) => mode.name === name).label);
+  console.log(`\nGET ${route}: µs of CPU per request, median of ${plain.length} rounds (min–max); requests profiled: ${[plain, ...others].map(served).join(', ')}`);
+  console.log(`| part | ${labels.join(' | ')} | ${labels.slice(1).map((label) => `${label} − plain`).join(' | ')} |`);
+  console.log(`|:--|${'--:|'.repeat(labels.length * 2 - 1)}`);
   for (const part of PARTS) console.log(row(part.label, (run) => run.parts[part.name]));
   console.log(row('**all, from the profile** (idle left out)', (run) => run.busyUsPerRequest));
   console.log(row('**all, from /proc** (user + system, every thread)', (run) => run.cpuUsPerRequest));
@@ -129,8 +133,8 @@ async function main() {
     for (const route of options.routes) {
       const runs = new Map(modes.map((mode) => [mode.name, []]));
       for (let round = 0; round < options.rounds; round++) {
-        // Alternate which mode goes first, so that neither always runs on a cooler or warmer machine.
-        const order = round % 2 === 0 ? modes : [...modes].reverse();
+        // Rotate which mode goes first, so that none always runs on a cooler or warmer machine.
+        const order = modes.map((_, index) => modes[(index + round) % modes.length]);
         for (const mode of order) runs.get(mode.name).push(await profileRoute(mode, route, options.seconds, sink.url, folder));
       }
       printRoute(route, runs);
