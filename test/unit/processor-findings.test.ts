@@ -148,6 +148,64 @@ describe('call sites of N+1 findings', () => {
     expect(Object.keys(events('spanlens.n_plus_one')[0]!.attributes!).filter((key) => key.startsWith('code.'))).toEqual([]);
   });
 
+  it('names the call site of repeated statements from instrumentations that set the older db.statement', () => {
+    const { tracer, finder, rootContext, end } = harness();
+    let line = 0;
+    for (let id = 1; id <= 5; id++) {
+      line = nextLine();
+      tracer.startSpan('mysql.query', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'mysql', 'db.statement': ATTENDEES } }, rootContext).end();
+    }
+    expect(end().summary.nPlusOne[0]).toMatchObject({ repeats: 5, callSite: { file: THIS_FILE, line } });
+    expect(finder.captures).toBe(1);
+  });
+
+  it('counts a statement once when its text came both at start and through queryStarted', () => {
+    const { tracer, processor, finder, rootContext, end } = harness();
+    // Four: below the threshold, so there is no call site to capture.
+    for (let id = 1; id <= 4; id++) {
+      const span = tracer.startSpan('pg.query', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': ATTENDEES } }, rootContext) as Span;
+      processor.queryStarted(span, ATTENDEES);
+      span.end();
+    }
+    expect(end().summary.queryCount).toBe(4);
+    expect(finder.captures).toBe(0);
+  });
+
+  it('names the pool.query call the app made under a child span of the request (a middleware)', () => {
+    const { tracer, processor, rootContext, end } = harness();
+    const middleware = tracer.startSpan('middleware - load', {}, rootContext);
+    const inMiddleware = trace.setSpan(rootContext, middleware);
+    let line = 0;
+    context.with(inMiddleware, () => {
+      for (let id = 1; id <= 5; id++) line = poolQuery(processor, ATTENDEES);
+    });
+    for (let id = 1; id <= 5; id++) {
+      const span = startPgSpan(tracer, inMiddleware);
+      processor.queryStarted(span, ATTENDEES);
+      span.end();
+    }
+    middleware.end();
+    expect(end().summary.nPlusOne[0]).toMatchObject({ repeats: 5, callSite: { file: THIS_FILE, line, function: 'poolQuery' } });
+  });
+
+  it('captures nothing for transaction control issued through pool.query', () => {
+    const { processor, finder, rootContext, end } = harness();
+    context.with(rootContext, () => {
+      for (let i = 1; i <= 6; i++) poolQuery(processor, 'BEGIN');
+    });
+    end();
+    expect(finder.captures).toBe(0);
+  });
+
+  it('reports and captures nothing for repeated cache operations without a key pattern', () => {
+    const { tracer, finder, rootContext, end } = harness();
+    for (let id = 1; id <= 5; id++) {
+      tracer.startSpan('keyv.get', { kind: SpanKind.CLIENT, attributes: { 'spanlens.cache.operation': 'get' } }, rootContext).end();
+    }
+    expect(end().summary).toMatchObject({ cacheMisses: 5, nPlusOne: [] });
+    expect(finder.captures).toBe(0);
+  });
+
   it('gives repeated cache operations kind cache and their call site', () => {
     const { tracer, rootContext, end } = harness();
     let line = 0;
@@ -229,6 +287,27 @@ describe('loops (MN+1) on the request span', () => {
       expect.objectContaining({ iterations: 5, statements: [expect.objectContaining({ query: MEETING }), expect.objectContaining({ query: ATTENDEES })] }),
     ]);
     expect(summary.nPlusOne.map((finding) => finding.inLoop)).toEqual([true, true]);
+  });
+
+  it('finds a loop body that runs a query, then a cache lookup, then an outgoing call, in that order', () => {
+    const { tracer, rootContext, end } = harness();
+    for (let id = 1; id <= 5; id++) {
+      runQuery(tracer, rootContext, MEETING);
+      const cache = { 'spanlens.cache.operation': 'get', 'spanlens.cache.hit': true, 'spanlens.cache.key_pattern': 'user:{id}' };
+      tracer.startSpan('keyv.get', { kind: SpanKind.CLIENT, attributes: cache }, rootContext).end();
+      outgoingCall(tracer, rootContext, { 'http.request.method': 'GET', 'url.full': `https://api.example.com/users/${id}` });
+    }
+    const { summary } = end();
+    expect(summary.loops).toEqual([
+      expect.objectContaining({
+        iterations: 5,
+        statements: [
+          expect.objectContaining({ kind: 'db', query: MEETING }),
+          expect.objectContaining({ kind: 'cache', query: 'keyv.get user:{id}' }),
+          expect.objectContaining({ kind: 'http', query: 'GET api.example.com/users/{id}' }),
+        ],
+      }),
+    ]);
   });
 
   it('adds no loop event for two N+1s one after the other', () => {

@@ -1,6 +1,6 @@
 import { type Context, ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { DataPointType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import {
   InMemorySpanExporter,
   type ReadableSpan,
@@ -11,6 +11,7 @@ import { MAX_DETECTION_SPANS_IN_FLIGHT, RequestStatisticsProcessor } from '../..
 import { MAX_DETECTION_SPANS_PER_REQUEST } from '../../src/processors/request-state';
 import type { RequestSummary } from '../../src/processors/request-summary';
 import type { DbQueryTextMode } from '../../src/config/config';
+import { captureDiagWarnings } from './helpers/diag-warnings';
 
 const SLOW_QUERY_MS = 50;
 
@@ -19,22 +20,45 @@ interface Harness {
   exporter: InMemorySpanExporter;
   processor: RequestStatisticsProcessor;
   summaries: RequestSummary[];
+  /** The data points of one spanlens metric, as the meter provider's reader collects them now. */
+  points: (metricName: string) => Promise<Array<{ attributes: Record<string, unknown>; value: unknown }>>;
 }
 
-function harness(options: { maxInFlightRequests?: number; maxRoutes?: number; dbQueryText?: DbQueryTextMode } = {}): Harness {
+/** Collects on demand, to read what the spanlens instruments hold. */
+class CollectingReader extends MetricReader {
+  protected override onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected override onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function harness(options: { maxInFlightRequests?: number; maxRoutes?: number; dbQueryText?: DbQueryTextMode; exportSpans?: boolean } = {}): Harness {
   const exporter = new InMemorySpanExporter();
+  const reader = new CollectingReader();
   const processor = new RequestStatisticsProcessor({
     slowQueryThresholdMs: SLOW_QUERY_MS,
     slowRequestThresholdMs: 1000,
     maxRoutes: options.maxRoutes ?? 10,
-    meterProvider: new MeterProvider(),
+    meterProvider: new MeterProvider({ readers: [reader] }),
     ...(options.maxInFlightRequests === undefined ? {} : { maxInFlightRequests: options.maxInFlightRequests }),
     ...(options.dbQueryText === undefined ? {} : { dbQueryText: options.dbQueryText }),
   });
-  const provider = new TracerProvider({ spanProcessors: [processor, new SimpleSpanProcessor({ exporter })] });
+  // Tests of hundreds of thousands of spans leave the exporter out: it would keep every one of them.
+  const spanProcessors = options.exportSpans === false ? [processor] : [processor, new SimpleSpanProcessor({ exporter })];
+  const provider = new TracerProvider({ spanProcessors });
   const summaries: RequestSummary[] = [];
   processor.onRequestEnd((summary) => summaries.push(summary));
-  return { tracer: provider.getTracer('test'), exporter, processor, summaries };
+  const points = async (metricName: string) => {
+    const { resourceMetrics } = await reader.collect();
+    const metric = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).find((each) => each.descriptor.name === metricName);
+    if (metric === undefined) return [];
+    return metric.dataPointType === DataPointType.HISTOGRAM
+      ? metric.dataPoints.map((point) => ({ attributes: point.attributes, value: { count: point.value.count, sum: point.value.sum } }))
+      : metric.dataPoints.map((point) => ({ attributes: point.attributes, value: point.value }));
+  };
+  return { tracer: provider.getTracer('test'), exporter, processor, summaries, points };
 }
 
 /** Stryker's jest config sets this global to leave out the tests too slow to run once per mutant. */
@@ -43,6 +67,8 @@ const itUnlessMutationRun = (globalThis as { SPANLENS_SKIP_SLOW_TESTS?: boolean 
 const contextManager = new AsyncLocalStorageContextManager();
 beforeAll(() => context.setGlobalContextManager(contextManager.enable()));
 afterAll(() => context.disable());
+
+const warnings = captureDiagWarnings();
 
 /** Starts a database span the way instrumentation-pg does, ended after `durationMs` of span time. */
 function query(tracer: Tracer, parent: Context, text: string, durationMs = 1, start = Date.now()): void {
@@ -115,7 +141,7 @@ describe('RequestStatisticsProcessor', () => {
 
   // 200,000 spans, 10 s: the mutation run (stryker.config.mjs) skips it, and checks the budget lines with it apart.
   itUnlessMutationRun('gives the detection budget back when requests end, so detection goes on past MAX_DETECTION_SPANS_IN_FLIGHT spans in all', () => {
-    const { tracer, summaries } = harness();
+    const { tracer, summaries } = harness({ exportSpans: false });
     const requests = Math.ceil(MAX_DETECTION_SPANS_IN_FLIGHT / MAX_DETECTION_SPANS_PER_REQUEST) + 1;
     const start = Date.now();
     for (let r = 0; r <= requests; r += 1) {
@@ -138,6 +164,29 @@ describe('RequestStatisticsProcessor', () => {
     for (let q = 0; q < statements; q += 1) query(tracer, rootContext, 'SELECT 1', 1, start + q);
     root.end();
     expect(summaries[0]).toMatchObject({ queryCount: statements, dbDurationMs: statements });
+  });
+
+  // 200,000 spans in flight, 10 s: like the test above, the mutation run skips it.
+  itUnlessMutationRun('keeps at most MAX_DETECTION_SPANS_IN_FLIGHT spans for detection across requests in flight, warns once, and still counts the time of the rest', () => {
+    const { tracer, summaries } = harness({ maxInFlightRequests: 1000, exportSpans: false });
+    const start = Date.now();
+    // Requests left running (a leak of unended roots) holding all of the budget but four spans.
+    let toKeep = MAX_DETECTION_SPANS_IN_FLIGHT - 4;
+    while (toKeep > 0) {
+      const rootContext = trace.setSpan(ROOT_CONTEXT, serverSpan(tracer, '/leaked'));
+      const statements = Math.min(toKeep, MAX_DETECTION_SPANS_PER_REQUEST);
+      for (let q = 0; q < statements; q += 1) query(tracer, rootContext, 'SELECT 1', 1, start + q);
+      toKeep -= statements;
+    }
+    expect(warnings).toEqual([]);
+    // Five repeats, one after the other: four are kept, the fifth is past the budget, so no N+1.
+    const root = serverSpan(tracer, '/meetings/42');
+    const rootContext = trace.setSpan(ROOT_CONTEXT, root);
+    for (let q = 0; q < 5; q += 1) query(tracer, rootContext, `SELECT * FROM attendees WHERE meeting_id = ${q}`, 1, start + 2 * q);
+    root.end();
+
+    expect(summaries[0]).toMatchObject({ queryCount: 5, dbDurationMs: 5, nPlusOne: [] });
+    expect(warnings).toEqual([expect.stringContaining(`more than ${MAX_DETECTION_SPANS_IN_FLIGHT} spans kept for N+1 detection`)]);
   });
 
   it('never counts connection spans as queries', () => {
@@ -276,6 +325,21 @@ describe('RequestStatisticsProcessor', () => {
     expect(summaries.map((summary) => summary.slow)).toEqual([true, false]);
   });
 
+  it('records each request in the metrics by route and method: its queries, database time and slowness', async () => {
+    const { tracer, points } = harness();
+    const start = Date.now();
+    const root = tracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', 'http.route': '/report' }, startTime: start });
+    const rootContext = trace.setSpan(ROOT_CONTEXT, root);
+    query(tracer, rootContext, 'SELECT 1', 250, start);
+    query(tracer, rootContext, 'SELECT 2', 250, start + 250);
+    root.end(start + 1000);
+
+    const labels = { 'http.route': '/report', 'http.request.method': 'GET' };
+    expect(await points('spanlens.request.db_queries')).toEqual([{ attributes: labels, value: { count: 1, sum: 2 } }]);
+    expect(await points('spanlens.request.db_duration')).toEqual([{ attributes: labels, value: 0.5 }]);
+    expect(await points('spanlens.request.slow')).toEqual([{ attributes: labels, value: 1 }]);
+  });
+
   it('counts cache hits and misses of get and getMany per request and by namespace, never as queries', () => {
     const { tracer, exporter, summaries } = harness();
     const root = serverSpan(tracer, '/settings/1');
@@ -300,6 +364,16 @@ describe('RequestStatisticsProcessor', () => {
       { namespace: 'users', hits: 1, misses: 1 },
       { namespace: 'meetings', hits: 2, misses: 1 },
     ]);
+  });
+
+  it('itemizes the lookups of a cache without a namespace under no namespace', () => {
+    const { tracer, summaries } = harness();
+    const root = serverSpan(tracer, '/settings/1');
+    const attributes = { 'spanlens.cache.operation': 'get', 'spanlens.cache.hit': true };
+    tracer.startSpan('keyv.get', { kind: SpanKind.CLIENT, attributes }, trace.setSpan(ROOT_CONTEXT, root)).end();
+    root.end();
+    expect(summaries[0]?.cacheLookups).toEqual([{ namespace: undefined, hits: 1, misses: 0 }]);
+    expect(summaries[0]?.cacheLookups[0]).toHaveProperty('namespace', undefined);
   });
 
   it('fingerprints each query, sets its summary, and reports five repeats under one parent as one N+1 event', () => {
@@ -328,6 +402,17 @@ describe('RequestStatisticsProcessor', () => {
     expect(String(event?.attributes?.['spanlens.db.query'])).not.toMatch(/= \d/);
     expect(String(event?.attributes?.['spanlens.n_plus_one.suggestion'])).toContain('ANY($1)');
     expect(summaries[0]?.nPlusOne).toHaveLength(1);
+  });
+
+  it('says whether it found an N+1 in spanlens.n_plus_one.found, the tag trace backends can search by', () => {
+    const { tracer, exporter } = harness();
+    const withRepeats = serverSpan(tracer, '/meetings');
+    for (let id = 1; id <= 5; id++) query(tracer, trace.setSpan(ROOT_CONTEXT, withRepeats), `SELECT user_id FROM attendees WHERE meeting_id = ${id}`);
+    withRepeats.end();
+    const without = serverSpan(tracer, '/meetings/1');
+    query(tracer, trace.setSpan(ROOT_CONTEXT, without), 'SELECT user_id FROM attendees WHERE meeting_id = 1');
+    without.end();
+    expect(exported(exporter, 'GET').map((span) => span.attributes['spanlens.n_plus_one.found'])).toEqual([true, false]);
   });
 
   describe('the query text it exports', () => {
@@ -376,6 +461,68 @@ describe('RequestStatisticsProcessor', () => {
       expect(failed!.events[0]!.attributes!['exception.message']).toBe('invalid input syntax for type integer: "…"');
     });
 
+    it('sets only the statement attribute the instrumentation set', () => {
+      expect(exportedQuery().attributes).not.toHaveProperty(['db.statement']);
+      const { tracer, exporter } = harness();
+      tracer.startSpan('pg.query', { kind: SpanKind.CLIENT, attributes: { 'db.system': 'postgresql', 'db.statement': 'SELECT 1' } }).end();
+      expect(exported(exporter, 'pg.query')[0]!.attributes).not.toHaveProperty(['db.query.text']);
+    });
+
+    it('keeps the db.query.summary the instrumentation set, on the span and for the slow-query metric', async () => {
+      const { tracer, exporter, summaries, points } = harness();
+      const root = serverSpan(tracer, '/report');
+      const start = Date.now();
+      const attributes = { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT pg_sleep(1)', 'db.query.summary': 'sleep' };
+      tracer.startSpan('pg.query', { kind: SpanKind.CLIENT, attributes, startTime: start }, trace.setSpan(ROOT_CONTEXT, root)).end(start + SLOW_QUERY_MS);
+      root.end();
+
+      expect(exported(exporter, 'pg.query')[0]!.attributes['db.query.summary']).toBe('sleep');
+      expect(summaries[0]?.slowQueries).toEqual([expect.objectContaining({ summary: 'sleep' })]);
+      expect(await points('spanlens.db.slow_queries')).toEqual([{ attributes: { 'http.route': '/report', 'db.query.summary': 'sleep' }, value: 1 }]);
+    });
+
+    it('replaces an empty db.query.summary with its own, on the span and for the slow-query metric', () => {
+      const { tracer, exporter, summaries } = harness();
+      const root = serverSpan(tracer, '/report');
+      const start = Date.now();
+      const attributes = { 'db.system.name': 'postgresql', 'db.query.text': 'SELECT * FROM reports', 'db.query.summary': '' };
+      tracer.startSpan('pg.query', { kind: SpanKind.CLIENT, attributes, startTime: start }, trace.setSpan(ROOT_CONTEXT, root)).end(start + SLOW_QUERY_MS);
+      root.end();
+
+      expect(exported(exporter, 'pg.query')[0]!.attributes['db.query.summary']).toBe('SELECT reports');
+      expect(summaries[0]?.slowQueries).toEqual([expect.objectContaining({ summary: 'SELECT reports' })]);
+    });
+
+    it('fingerprints a statement whose span has no text by the span name, so that differently named ones stay apart', () => {
+      const { tracer, exporter } = harness();
+      for (const name of ['SELECT meetings', 'UPDATE attendees']) {
+        tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } }).end();
+      }
+      const [select, update] = exporter.getFinishedSpans();
+      expect(select!.attributes['spanlens.db.fingerprint']).not.toBe(update!.attributes['spanlens.db.fingerprint']);
+      expect([select, update].map((span) => span!.attributes['db.query.summary'])).toEqual(['SELECT', 'UPDATE attendees']);
+    });
+
+    it('still counts and sanitizes a failed statement whose span has other events, or an exception with no stack or no attributes', () => {
+      const { tracer, exporter, summaries } = harness();
+      const root = serverSpan(tracer, '/users');
+      const span = tracer.startSpan(
+        'pg.query',
+        { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': "SELECT * FROM users WHERE name = 'mallory'" } },
+        trace.setSpan(ROOT_CONTEXT, root),
+      );
+      span.addEvent('retry');
+      span.addEvent('exception');
+      span.recordException('duplicate key value "mallory"');
+      span.end();
+      root.end();
+
+      const [failed] = exported(exporter, 'pg.query');
+      expect(failed!.attributes['db.query.text']).toBe('SELECT * FROM users WHERE name = $1');
+      expect(failed!.events.at(-1)!.attributes).toEqual({ 'exception.message': 'duplicate key value "…"' });
+      expect(summaries[0]?.queryCount).toBe(1);
+    });
+
     it('sanitizes the older db.statement attribute too', () => {
       const { tracer, exporter } = harness();
       const span = tracer.startSpan('pg.query', {
@@ -384,6 +531,46 @@ describe('RequestStatisticsProcessor', () => {
       });
       span.end();
       expect(exported(exporter, 'pg.query')[0]!.attributes['db.statement']).toBe('SELECT * FROM users WHERE email = $1');
+    });
+  });
+
+  describe('while a request runs', () => {
+    it("gives the request's running totals by its root span id, and nothing once it ended", () => {
+      const { tracer, processor } = harness();
+      const before = performance.now();
+      const root = serverSpan(tracer, '/meetings/42');
+      const rootContext = trace.setSpan(ROOT_CONTEXT, root);
+      const start = Date.now();
+      query(tracer, rootContext, 'SELECT 1', 3, start);
+      query(tracer, rootContext, 'SELECT 2', 4, start + 3);
+      const attributes = { 'spanlens.cache.operation': 'getMany', 'spanlens.cache.hits': 2, 'spanlens.cache.misses': 1 };
+      tracer.startSpan('keyv.getMany', { kind: SpanKind.CLIENT, attributes }, rootContext).end();
+      const progress = processor.progressOf(root.spanContext().spanId);
+      const elapsedBound = performance.now() - before;
+
+      expect(progress).toEqual({ queryCount: 2, dbDurationMs: 7, cacheHits: 2, cacheMisses: 1, elapsedMs: expect.any(Number) });
+      expect(progress!.elapsedMs).toBeGreaterThanOrEqual(0);
+      expect(progress!.elapsedMs).toBeLessThanOrEqual(elapsedBound);
+      root.end();
+      expect(processor.progressOf(root.spanContext().spanId)).toBeUndefined();
+      expect(processor.progressOf('0000000000000001')).toBeUndefined();
+    });
+  });
+
+  describe('as a span processor', () => {
+    it('lets go of the requests in flight at shutdown: their roots ending later change nothing', async () => {
+      const { tracer, exporter, processor, summaries } = harness();
+      const root = serverSpan(tracer, '/meetings/42');
+      query(tracer, trace.setSpan(ROOT_CONTEXT, root), 'SELECT 1');
+      await expect(processor.shutdown()).resolves.toBeUndefined();
+      expect(processor.inFlightCount).toBe(0);
+      root.end();
+      expect(summaries).toEqual([]);
+      expect(exported(exporter, 'GET')[0]?.attributes).not.toHaveProperty(['spanlens.db.query_count']);
+    });
+
+    it('has nothing to flush', async () => {
+      await expect(harness().processor.forceFlush()).resolves.toBeUndefined();
     });
   });
 });
