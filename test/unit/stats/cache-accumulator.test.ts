@@ -29,10 +29,18 @@ describe('CacheAccumulator', () => {
     ]);
   });
 
-  it('lists namespaces by lookups, then by name with the store without a namespace first', () => {
-    const cache = new CacheAccumulator();
-    for (const namespace of ['Zeta', undefined, 'Alpha']) cache.recordLookups(lookup(namespace, 1, 1));
-    cache.recordLookups(lookup('busy', 0, 3));
-    expect(cache.snapshot().namespaces.map(({ namespace }) => namespace)).toEqual(['busy', null, 'Alpha', 'Zeta']);
+  it('lists namespaces by lookups, then by name with the store without a namespace first, whatever the order they were seen in', () => {
+    const orders: Array<Array<string | undefined>> = [
+      ['Zeta', undefined, 'Alpha'],
+      ['Alpha', undefined, 'Zeta'],
+      [undefined, 'Zeta', 'Alpha'],
+      ['Zeta', 'Alpha', undefined],
+    ];
+    for (const order of orders) {
+      const cache = new CacheAccumulator();
+      for (const namespace of order) cache.recordLookups(lookup(namespace, 1, 1));
+      cache.recordLookups(lookup('busy', 0, 3));
+      expect(cache.snapshot().namespaces.map(({ namespace }) => namespace)).toEqual(['busy', null, 'Alpha', 'Zeta']);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { HISTOGRAM_HIGHEST_TRACKABLE_MICROS, HISTOGRAM_SIGNIFICANT_DIGITS, LatencyHistogram } from '../../../src/stats/latency-histogram';
-import { encodeBucketCounts } from '../../../src/stats/latency-histogram-encoding';
+import { ENCODING_VERSION, encodeBucketCounts } from '../../../src/stats/latency-histogram-encoding';
 import { MAX_BUCKETS, bucketOf, highestInBucket, lowestInBucket } from '../../../src/stats/log-linear-buckets';
 
 /** The relative error the histogram's significant digits allow. */
@@ -69,6 +69,25 @@ describe('LatencyHistogram', () => {
     const histogram = new LatencyHistogram();
     expect([0, 50, 99, 100].map((p) => histogram.percentileMs(p))).toEqual([0, 0, 0, 0]);
     expect(histogram.count).toBe(0);
+  });
+
+  it('reports 0 for every percentile of a decoded histogram whose buckets are all empty, and adds nothing, not even room', () => {
+    // As another process could send it: 300 buckets, one run of 300 empty ones.
+    const allEmpty = Buffer.from([ENCODING_VERSION, 0xac, 0x02, 0xd7, 0x04]).toString('base64');
+    const decoded = LatencyHistogram.decode(allEmpty);
+    expect([0, 50, 99, 100].map((p) => decoded.percentileMs(p))).toEqual([0, 0, 0, 0]);
+    const histogram = feed([0.005]);
+    const footprint = histogram.estimatedFootprintInBytes;
+    histogram.add(decoded);
+    expect(histogram.estimatedFootprintInBytes).toBe(footprint);
+    expect(histogram.encode()).toBe(feed([0.005]).encode());
+  });
+
+  it('reports percentile 0 as the lowest value of the lowest bucket, percentile 100 as the highest of the highest', () => {
+    const histogram = feed([12.4, 250]);
+    expect(histogram.percentileMs(0)).toBe(lowestInBucket(bucketOf(12_400)) / 1000);
+    expect(histogram.percentileMs(0)).toBeLessThan(12.4);
+    expect(histogram.percentileMs(100)).toBe(highestInBucket(bucketOf(250_000)) / 1000);
   });
 
   it('records durations past the trackable range at the top of the range instead of throwing', () => {
@@ -140,6 +159,23 @@ describe('LatencyHistogram', () => {
     );
   });
 
+  it('adds a histogram of fewer buckets without touching its own buckets past the last of the other', () => {
+    // 0.128 ms is bucket 128, the first past the 128 buckets that 0.001 ms needs.
+    const histogram = feed([0.128, 1]);
+    histogram.add(feed([0.001]));
+    expect(histogram.encode()).toBe(feed([0.128, 1, 0.001]).encode());
+    expect(histogram.percentileMs(50)).toBe(0.128);
+  });
+
+  it('takes the room of a histogram fed every duration after adding or decoding: counts stay 32-bit', () => {
+    const durations = [0.5, 3, 12.4, 250, 90_000];
+    const single = feed(durations);
+    const merged = feed(durations.slice(0, 2));
+    merged.add(feed(durations.slice(2)));
+    expect(merged.estimatedFootprintInBytes).toBe(single.estimatedFootprintInBytes);
+    expect(LatencyHistogram.decode(single.encode()).estimatedFootprintInBytes).toBe(single.estimatedFootprintInBytes);
+  });
+
   it('round-trips through encode and decode', () => {
     fc.assert(
       fc.property(fc.array(durationMs, { maxLength: 300 }), (durations) => {
@@ -162,6 +198,10 @@ describe('LatencyHistogram', () => {
     expect(LatencyHistogram.decode(nearlyFull.encode()).count).toBe(2 ** 32 + 2);
     expect(nearlyFull.percentileMs(0)).toBe(0.001);
     expect(nearlyFull.percentileMs(100)).toBe(0.003);
+
+    const pastUint32 = encodeBucketCounts([0, 2 ** 32 + 5], 2);
+    expect(LatencyHistogram.decode(pastUint32).encode()).toBe(pastUint32);
+    expect(LatencyHistogram.decode(pastUint32).count).toBe(2 ** 32 + 5);
 
     const merged = LatencyHistogram.decode(encodeBucketCounts([0xffff_ffff], 1));
     merged.add(LatencyHistogram.decode(encodeBucketCounts([0xffff_ffff], 1)));

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import type { RequestSummary } from '../../../src/processors/request-summary';
+import type { NPlusOneSample, RequestSummary } from '../../../src/processors/request-summary';
+import { EndpointAccumulator } from '../../../src/stats/endpoint-accumulator';
 import type { StatisticsState } from '../../../src/stats/statistics-state';
 import { OVERFLOW_ENDPOINT, StatisticsStore } from '../../../src/stats/statistics-store';
 
@@ -131,6 +132,68 @@ describe('merging StatisticsStore states (a cluster primary adding up its worker
     primary.merge(new StatisticsStore({ service: 's', startedAt: new Date('2026-01-01T00:00:00Z') }).state());
     primary.merge(new StatisticsStore({ service: 's', startedAt: new Date('2026-01-03T00:00:00Z') }).state());
     expect(primary.snapshot().since).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('leaves the extremes alone when a worker sends an endpoint without requests (its minimum, Infinity, arrives as null)', () => {
+    const primary = new StatisticsStore({ service: 's' });
+    primary.record(request({ durationMs: 10 }));
+    const idle = new EndpointAccumulator('GET', '/meetings/{id}', 'GET /meetings/{id}').state();
+    primary.merge(overIpc({ since: new Date(0).toISOString(), requests: 0, endpoints: [idle], cache: { hits: 0, misses: 0, namespaces: [] }, slowQueries: [], nPlusOne: [] }));
+    expect(primary.snapshot().endpoints).toEqual([expect.objectContaining({ requests: 1, minMs: 10, maxMs: 10, avgMs: 10 })]);
+  });
+
+  describe('N+1 findings', () => {
+    const first = { file: 'src/first.js', line: 1, function: 'first' };
+    const second = { file: 'src/second.js', line: 2, function: 'second' };
+    function finding(overrides: Partial<NPlusOneSample>): NPlusOneSample {
+      return { kind: 'db', fingerprint: 'f1', query: 'SELECT * FROM t WHERE id = $1', summary: 'SELECT t', repeats: 6, durationMs: 6, suggestion: 'WHERE t.id = ANY($1)', callSite: null, inLoop: false, ...overrides };
+    }
+    /** A worker that found each of `findings` in a request of its own. */
+    function workerState(...findings: NPlusOneSample[]): StatisticsState {
+      const worker = new StatisticsStore({ service: 's' });
+      for (const found of findings) worker.record(request({ nPlusOne: [found] }));
+      return overIpc(worker.state());
+    }
+
+    it('keeps the kind of each finding, apart from a finding of another kind with the same fingerprint', () => {
+      const primary = new StatisticsStore({ service: 's' });
+      primary.merge(workerState(finding({ kind: 'http' }), finding({ kind: 'db' })));
+      primary.merge(workerState(finding({ kind: 'http' })));
+      expect(primary.snapshot().nPlusOne.map(({ kind, occurrences }) => ({ kind, occurrences }))).toEqual([
+        { kind: 'http', occurrences: 2 },
+        { kind: 'db', occurrences: 1 },
+      ]);
+    });
+
+    it('counts a finding from a worker that predates kinds as a database finding', () => {
+      const old = workerState(finding({}));
+      delete old.nPlusOne[0]!.kind;
+      const primary = new StatisticsStore({ service: 's' });
+      primary.merge(old);
+      primary.merge(workerState(finding({ kind: 'db' })));
+      expect(primary.snapshot().nPlusOne).toEqual([expect.objectContaining({ kind: 'db', occurrences: 2 })]);
+    });
+
+    it('keeps the suggestion and call site of the first worker merged', () => {
+      const primary = new StatisticsStore({ service: 's' });
+      primary.merge(workerState(finding({ suggestion: 'first', callSite: first })));
+      primary.merge(workerState(finding({ suggestion: 'second', callSite: second })));
+      expect(primary.snapshot().nPlusOne).toEqual([expect.objectContaining({ occurrences: 2, suggestion: 'first', callSite: first })]);
+    });
+
+    it('keeps a call site when later workers send none, and reports none where no worker saw one', () => {
+      const withoutCallSite = workerState(finding({}), finding({ fingerprint: 'f2' }));
+      const older = workerState(finding({}), finding({ fingerprint: 'f2' }));
+      for (const state of older.nPlusOne) delete state.callSite;
+      const primary = new StatisticsStore({ service: 's' });
+      primary.merge(workerState(finding({ callSite: first })));
+      primary.merge(withoutCallSite);
+      primary.merge(older);
+      expect(primary.snapshot().nPlusOne.map(({ fingerprint, callSite }) => ({ fingerprint, callSite }))).toEqual([
+        { fingerprint: 'f1', callSite: first },
+        { fingerprint: 'f2', callSite: null },
+      ]);
+    });
   });
 
   it('adds nothing at all when a latency histogram does not decode, rather than half a worker', () => {

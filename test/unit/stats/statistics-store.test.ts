@@ -9,6 +9,7 @@ import {
   OVERFLOW_ENDPOINT,
   StatisticsStore,
 } from '../../../src/stats/statistics-store';
+import type { EndpointStatistics } from '../../../src/stats/statistics';
 import { MAX_TEXT_LENGTH } from '../../../src/stats/truncate-text';
 
 function request(overrides: Partial<RequestSummary> = {}): RequestSummary {
@@ -59,33 +60,45 @@ function truePercentile(values: number[], percentile: number): number {
   return sorted[Math.ceil((percentile / 100) * sorted.length) - 1]!;
 }
 
+/** Every order of `items`: a snapshot's order must not depend on the order things were first seen in. */
+function permutations<T>(items: readonly T[]): T[][] {
+  if (items.length <= 1) return [[...items]];
+  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+}
+
 describe('StatisticsStore', () => {
   describe('one endpoint fed 100 requests with known durations and query counts', () => {
     // Durations 2.5 ms … 250 ms in a scrambled order; query counts 0 … 9.
     const durations = Array.from({ length: 100 }, (_, i) => ((i * 37) % 100) * 2.5 + 2.5 + ((i * 7) % 10) / 1000);
     const queryCounts = Array.from({ length: 100 }, (_, i) => i % 10);
-    const store = new StatisticsStore({ service: 'meetings-api' });
-    durations.forEach((durationMs, i) => store.record(request({ durationMs, queryCount: queryCounts[i]!, slow: durationMs >= 200 })));
-    const [endpoint] = store.snapshot().endpoints;
+    // Fed inside each test, not once in the describe block: mutation testing counts a line as covered
+    // only by the tests that run it.
+    function fedEndpoint(): EndpointStatistics {
+      const store = new StatisticsStore({ service: 'meetings-api' });
+      durations.forEach((durationMs, i) => store.record(request({ durationMs, queryCount: queryCounts[i]!, slow: durationMs >= 200 })));
+      return store.snapshot().endpoints[0]!;
+    }
 
     it('counts every request and keeps the exact average, minimum and maximum', () => {
+      const endpoint = fedEndpoint();
       const sum = durations.reduce((a, b) => a + b, 0);
       expect(endpoint).toMatchObject({ method: 'GET', route: '/meetings/:id', requests: 100 });
-      expect(endpoint!.avgMs).toBeCloseTo(sum / 100, 3);
-      expect(endpoint!.minMs).toBe(Math.min(...durations));
-      expect(endpoint!.maxMs).toBe(Math.max(...durations));
+      expect(endpoint.avgMs).toBeCloseTo(sum / 100, 3);
+      expect(endpoint.minMs).toBe(Math.min(...durations));
+      expect(endpoint.maxMs).toBe(Math.max(...durations));
     });
 
     it.each([50, 95, 99] as const)('reports p%d within the histogram precision of the true percentile', (percentile) => {
-      const reported = endpoint![`p${percentile}Ms`];
+      const reported = fedEndpoint()[`p${percentile}Ms`];
       const expected = truePercentile(durations, percentile);
       expect(Math.abs(reported - expected)).toBeLessThanOrEqual(expected * 10 ** -HISTOGRAM_SIGNIFICANT_DIGITS + 0.001);
     });
 
     it('averages and maximises the query counts and counts slow requests', () => {
-      expect(endpoint!.dbQueriesAvg).toBe(4.5);
-      expect(endpoint!.dbQueriesMax).toBe(9);
-      expect(endpoint!.slow).toBe(durations.filter((d) => d >= 200).length);
+      const endpoint = fedEndpoint();
+      expect(endpoint.dbQueriesAvg).toBe(4.5);
+      expect(endpoint.dbQueriesMax).toBe(9);
+      expect(endpoint.slow).toBe(durations.filter((d) => d >= 200).length);
     });
   });
 
@@ -137,6 +150,20 @@ describe('StatisticsStore', () => {
     store.record(request({ route: '/one-slow', durationMs: 150 })); // 150 ms
     for (let i = 0; i < 10; i++) store.record(request({ route: '/some-medium', durationMs: 30 })); // 300 ms
     expect(store.snapshot().endpoints.map((e) => e.route)).toEqual(['/some-medium', '/many-fast', '/one-slow']);
+  });
+
+  it('lists endpoints of equal total time by method and route, the one without a method first, whatever the order of arrival', () => {
+    const arrivals: Array<[string | undefined, string]> = [
+      ['POST', '/a'],
+      ['GET', '/b'],
+      [undefined, '/c'],
+      ['GET', '/a'],
+    ];
+    for (const order of permutations(arrivals)) {
+      const store = new StatisticsStore({ service: 's' });
+      for (const [method, route] of order) store.record(request({ method, route, durationMs: 10 }));
+      expect(store.snapshot().endpoints.map((e) => `${e.method ?? '-'} ${e.route}`)).toEqual(['- /c', 'GET /a', 'GET /b', 'POST /a']);
+    }
   });
 
   it('keeps the same route under different methods apart, and a request without a method under null', () => {
@@ -241,6 +268,43 @@ describe('StatisticsStore', () => {
       expect(store.snapshot().nPlusOne[0]).toMatchObject({ occurrences: 2, inLoops: 1 });
     });
 
+    it('counts the most repeated of several findings of one fingerprint in a request, wherever it comes', () => {
+      const store = new StatisticsStore({ service: 's' });
+      store.record(request({ nPlusOne: [{ ...nPlusOne('f1', 8), suggestion: 'weaker' }, { ...nPlusOne('f1', 30), suggestion: 'stronger' }] }));
+      expect(store.snapshot().nPlusOne).toEqual([expect.objectContaining({ fingerprint: 'f1', repeats: 30, occurrences: 1, suggestion: 'stronger' })]);
+    });
+
+    it('counts the first of equally repeated findings of one fingerprint in a request', () => {
+      const store = new StatisticsStore({ service: 's' });
+      const first = { file: 'src/first.js', line: 1, function: 'first' };
+      const second = { file: 'src/second.js', line: 2, function: 'second' };
+      store.record(
+        request({
+          nPlusOne: [
+            { ...nPlusOne('f1', 6), suggestion: 'first', callSite: first },
+            { ...nPlusOne('f1', 6), suggestion: 'second', callSite: second },
+          ],
+        }),
+      );
+      expect(store.snapshot().nPlusOne).toEqual([expect.objectContaining({ occurrences: 1, suggestion: 'first', callSite: first })]);
+    });
+
+    it('lists findings by occurrences, then repeats, then route, then fingerprint, whatever the order they were found in', () => {
+      const findings: Array<[string, NPlusOneSample]> = [
+        ['/b', nPlusOne('f1', 5)],
+        ['/a', nPlusOne('f2', 5)],
+        ['/a', nPlusOne('f1', 5)],
+        ['/c', nPlusOne('f9', 7)],
+      ];
+      for (const order of permutations(findings)) {
+        const store = new StatisticsStore({ service: 's' });
+        for (const [route, finding] of order) store.record(request({ route, nPlusOne: [finding] }));
+        store.record(request({ route: '/z', nPlusOne: [nPlusOne('f0', 5)] }));
+        store.record(request({ route: '/z', nPlusOne: [nPlusOne('f0', 5)] }));
+        expect(store.snapshot().nPlusOne.map((f) => `${f.route} ${f.fingerprint}`)).toEqual(['/z f0', '/c f9', '/a f1', '/a f2', '/b f1']);
+      }
+    });
+
     it('counts outgoing HTTP calls per request for each endpoint', () => {
       const store = new StatisticsStore({ service: 's' });
       for (const httpCallCount of [0, 3, 6]) store.record(request({ httpCallCount }));
@@ -281,6 +345,52 @@ describe('StatisticsStore', () => {
         expect.objectContaining({ route: '/meetings/:id', statements: [expect.objectContaining({ fingerprint: 'b' }), expect.objectContaining({ fingerprint: 'a' })] }),
         expect.objectContaining({ route: '/other', occurrences: 1 }),
       ]);
+    });
+
+    it('counts the sample with the most iterations of a loop found twice in a request, wherever it comes', () => {
+      const store = new StatisticsStore({ service: 's' });
+      store.record(request({ loops: [loop(5, ['a', 'b']), loop(9, ['a', 'b'])] }));
+      expect(store.snapshot().loops).toEqual([expect.objectContaining({ iterations: 9, suggestion: 'load all 9 before the loop', occurrences: 1 })]);
+    });
+
+    it('counts the first of equally long samples of a loop found twice in a request', () => {
+      const store = new StatisticsStore({ service: 's' });
+      const other = { file: 'src/other.js', line: 7, function: 'other' };
+      store.record(request({ loops: [loop(5, ['a', 'b']), loop(5, ['a', 'b'], other)] }));
+      expect(store.snapshot().loops).toEqual([expect.objectContaining({ callSite: site, occurrences: 1 })]);
+    });
+
+    it('reports no call site for a loop never seen with one', () => {
+      const store = new StatisticsStore({ service: 's' });
+      store.record(request({ loops: [loop(5, ['a', 'b'], null)] }));
+      expect(store.snapshot().loops![0]!.callSite).toBeNull();
+    });
+
+    it('keeps apart loops whose route and fingerprints only run together alike', () => {
+      const store = new StatisticsStore({ service: 's' });
+      store.record(request({ route: '/a', loops: [loop(5, ['b', 'c'])] }));
+      store.record(request({ route: '/ab', loops: [loop(5, ['c'])] }));
+      expect(store.snapshot().loops!.map((l) => ({ route: l.route, occurrences: l.occurrences }))).toEqual([
+        { route: '/a', occurrences: 1 },
+        { route: '/ab', occurrences: 1 },
+      ]);
+    });
+
+    it('lists loops by occurrences, then iterations, then route and statements, whatever the order they were found in', () => {
+      const found: Array<[string, NPlusOneLoopSample]> = [
+        ['/b', loop(5, ['a'])],
+        ['/a', loop(5, ['b', 'a'])],
+        ['/a', loop(5, ['a', 'b'])],
+        ['/c', loop(8, ['z'])],
+      ];
+      for (const order of permutations(found)) {
+        const store = new StatisticsStore({ service: 's' });
+        for (const [route, sample] of order) store.record(request({ route, loops: [sample] }));
+        store.record(request({ route: '/z', loops: [loop(2, ['y'])] }));
+        store.record(request({ route: '/z', loops: [loop(2, ['y'])] }));
+        const listed = store.snapshot().loops!.map((l) => `${l.route} ${l.statements.map((statement) => statement.fingerprint).join(',')}`);
+        expect(listed).toEqual(['/z y', '/c z', '/a a,b', '/a b,a', '/b a']);
+      }
     });
 
     it(`keeps at most MAX_N_PLUS_ONE_LOOPS (${MAX_N_PLUS_ONE_LOOPS}) loops`, () => {
