@@ -109,6 +109,8 @@ export class StatisticsStore {
     if (Date.parse(state.since) < Date.parse(this.since)) this.since = state.since;
     this.requests += state.requests;
     state.endpoints.forEach((endpoint, i) => {
+      // An endpoint without requests adds nothing, and must not list a route with no average.
+      if (endpoint.requests <= 0) return;
       this.endpointOf({ method: endpoint.method ?? undefined, route: endpoint.route }).merge(endpoint, latencies[i]!);
     });
     this.cache.merge(state.cache);

@@ -142,6 +142,15 @@ describe('merging StatisticsStore states (a cluster primary adding up its worker
     expect(primary.snapshot().endpoints).toEqual([expect.objectContaining({ requests: 1, minMs: 10, maxMs: 10, avgMs: 10 })]);
   });
 
+  it('lists no endpoint that only a worker without requests on it sent (no route with an average of nothing)', () => {
+    const primary = new StatisticsStore({ service: 's' });
+    primary.record(request({ durationMs: 10 }));
+    const idle = new EndpointAccumulator('GET', '/reports', 'GET /reports').state();
+    primary.merge(overIpc({ since: new Date(0).toISOString(), requests: 0, endpoints: [idle], cache: { hits: 0, misses: 0, namespaces: [] }, slowQueries: [], nPlusOne: [] }));
+    expect(primary.snapshot().endpoints.map((endpoint) => endpoint.route)).not.toContain('/reports');
+    expect(primary.snapshot().endpoints).toHaveLength(1);
+  });
+
   describe('N+1 findings', () => {
     const first = { file: 'src/first.js', line: 1, function: 'first' };
     const second = { file: 'src/second.js', line: 2, function: 'second' };
