@@ -152,8 +152,17 @@ describe('explicit key patterns', () => {
     ['{tenant}/reports/{id}', 'acme/reports/7', true],
     ['homepage', 'homepage', true],
     ['homepage', 'homepage2', false],
+    // Each placeholder stands for at least one character, the last one too, after a middle literal.
+    ['k:{a}:mid:{b}:end', 'k:1:mid:2:end', true],
+    ['k:{a}:mid:{b}:end', 'k:1:mid::end', false],
   ])('%s matches %j: %s', (pattern, key, expected) => {
     expect(new ExplicitKeyPatterns([pattern]).match(key)).toBe(expected ? pattern : undefined);
+  });
+
+  it('skips entries that are not text, keeping the valid ones', () => {
+    const patterns = new ExplicitKeyPatterns([42 as unknown as string, 'session:{name}']);
+    expect(patterns.size).toBe(1);
+    expect(patterns.match('session:alice')).toBe('session:{name}');
   });
 
   it('uses the first pattern a key matches', () => {
@@ -169,6 +178,7 @@ describe('explicit key patterns', () => {
     ['{a}{b}', 'two placeholders with nothing between them'],
     ['user:id}', 'a } without {'],
     ['user:{a b}', '{a b} is not a placeholder name (letters, digits, _)'],
+    ['', 'empty'],
   ])('rejects %s: %s', (pattern, problem) => {
     expect(keyPatternProblem(pattern)).toBe(problem);
     expect(new ExplicitKeyPatterns([pattern]).size).toBe(0);
