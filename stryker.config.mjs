@@ -12,9 +12,9 @@
  * - static mutants (`ignoreStatic`): code run once when a module loads (constants, tables of patterns).
  *   Stryker can only test them by reloading everything and running every test, per mutant: most of a run's
  *   time for a few per cent of its mutants. Their count is in the report as "ignored".
- * - tests marked `itUnlessMutationRun` (the jest global SPANLENS_SKIP_SLOW_TESTS): one test of 200,000
- *   spans (10 s) that covers nearly every mutant of src/processors, src/detection and src/sql. It protects
- *   the processor's detection budget; `SPANLENS_MUTATE_SLOW_TESTS=1` runs it, to check those lines with it.
+ * - tests marked `itUnlessMutationRun` (the jest global SPANLENS_SKIP_SLOW_TESTS): two tests of 200,000
+ *   spans (10 s each) that cover nearly every mutant of src/processors, src/detection and src/sql. They
+ *   protect the processor's detection budget; `SPANLENS_MUTATE_SLOW_TESTS=1` runs them, to check those lines.
  * - the CLI tests that build and run the bin in child processes, which see no mutant of the sandbox's sources.
  *
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
