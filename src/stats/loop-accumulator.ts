@@ -1,7 +1,13 @@
 import type { CallSite } from '../call-sites/call-site.js';
 import type { NPlusOneLoopSample } from '../processors/request-summary.js';
+import type { LoopState } from './statistics-state.js';
 import type { LoopStatistics } from './statistics.js';
 import { truncateText } from './truncate-text.js';
+
+/** What a loop's identity and shown statements are made of (a request's sample or another process' state). */
+interface LoopStatements {
+  statements: ReadonlyArray<{ fingerprint: string; query: string }>;
+}
 
 /** Running totals of one loop (the same statements, in order, per item) in one route's requests. */
 export class LoopAccumulator {
@@ -14,7 +20,7 @@ export class LoopAccumulator {
   constructor(
     readonly route: string,
     readonly key: string,
-    sample: NPlusOneLoopSample,
+    sample: LoopStatements,
   ) {
     this.statements = sample.statements.map(({ fingerprint, query }) => ({ fingerprint, query: truncateText(query) }));
   }
@@ -24,6 +30,25 @@ export class LoopAccumulator {
     this.iterations = Math.max(this.iterations, sample.iterations);
     this.suggestion = truncateText(sample.suggestion);
     if (sample.callSite !== null) this.callSite = sample.callSite;
+  }
+
+  state(): LoopState {
+    return {
+      route: this.route,
+      statements: this.statements.map((statement) => ({ ...statement })),
+      occurrences: this.occurrences,
+      iterations: this.iterations,
+      suggestion: this.suggestion,
+      callSite: this.callSite === null ? null : { ...this.callSite },
+    };
+  }
+
+  /** Adds another process' totals of the same loop, kept as N+1 findings are: the first suggestion and call site stay. */
+  merge(state: LoopState): void {
+    this.occurrences += state.occurrences;
+    this.iterations = Math.max(this.iterations, state.iterations);
+    if (this.suggestion === '') this.suggestion = truncateText(state.suggestion);
+    if (this.callSite === null && state.callSite != null) this.callSite = { ...state.callSite };
   }
 
   snapshot(): LoopStatistics {
@@ -39,6 +64,6 @@ export class LoopAccumulator {
 }
 
 /** The identity of a loop within a route: its statements' fingerprints, in order. */
-export function loopKey(route: string, sample: NPlusOneLoopSample): string {
+export function loopKey(route: string, sample: LoopStatements): string {
   return [route, ...sample.statements.map((statement) => statement.fingerprint)].join('\u0000');
 }

@@ -14,6 +14,8 @@ export interface StatisticsState {
   cache: CacheState;
   slowQueries: SlowQueryState[];
   nPlusOne: NPlusOneState[];
+  /** Absent in states of workers that predate merged loops: none. */
+  loops?: LoopState[];
 }
 
 export interface EndpointState {
@@ -60,4 +62,14 @@ export interface NPlusOneState {
   repeats: number;
   suggestion: string;
   callSite?: CallSite | null;
+}
+
+export interface LoopState {
+  route: string;
+  /** The statements run once per item, in order. */
+  statements: { fingerprint: string; query: string }[];
+  occurrences: number;
+  iterations: number;
+  suggestion: string;
+  callSite: CallSite | null;
 }

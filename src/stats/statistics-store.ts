@@ -95,6 +95,7 @@ export class StatisticsStore {
       cache: this.cache.state(),
       slowQueries: this.slowQueries.values().map((query) => query.state()),
       nPlusOne: this.nPlusOne.values().map((finding) => finding.state()),
+      loops: this.loops.values().map((loop) => loop.state()),
     };
   }
 
@@ -120,6 +121,10 @@ export class StatisticsStore {
     for (const finding of state.nPlusOne) {
       const create = (): NPlusOneAccumulator => new NPlusOneAccumulator(finding.route, finding.kind ?? 'db', finding.fingerprint, finding.query);
       this.nPlusOne.touch(`${finding.route}\u0000${finding.kind ?? 'db'}\u0000${finding.fingerprint}`, create, finding.occurrences).merge(finding);
+    }
+    for (const loop of state.loops ?? []) {
+      const key = loopKey(loop.route, loop);
+      this.loops.touch(key, () => new LoopAccumulator(loop.route, key, loop), loop.occurrences).merge(loop);
     }
   }
 

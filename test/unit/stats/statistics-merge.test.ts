@@ -24,10 +24,18 @@ const summaryArbitrary: fc.Arbitrary<RequestSummary> = fc
     slowQueries: fc.array(fc.record({ fingerprint: fc.constantFrom(...FINGERPRINTS), durationMs: fc.integer({ min: 200, max: 3000 }) }), { maxLength: 2 }),
     nPlusOne: fc.array(fc.record({ fingerprint: fc.constantFrom(...FINGERPRINTS), repeats: fc.integer({ min: 5, max: 60 }), inLoop: fc.boolean() }), { maxLength: 2 }),
     httpCallCount: fc.integer({ min: 0, max: 6 }),
+    loops: fc.array(fc.record({ statements: fc.constantFrom(['a1', 'b2'], ['b2', 'c3'], ['a1', 'b2', 'c3']), iterations: fc.integer({ min: 5, max: 40 }) }), { maxLength: 2 }),
   })
-  .map(({ namespace, slowQueries, nPlusOne, ...request }) => ({
+  .map(({ namespace, slowQueries, nPlusOne, loops, ...request }) => ({
     ...request,
-    loops: [],
+    // A loop's suggestion and call site follow from its statements, as a finding's from its fingerprint.
+    loops: loops.map(({ statements, iterations }) => ({
+      iterations,
+      statements: statements.map((fingerprint) => ({ kind: 'db' as const, fingerprint, query: `SELECT * FROM t_${fingerprint} WHERE id = $1` })),
+      durationMs: iterations,
+      suggestion: `one query for ${statements.join(' and ')}`,
+      callSite: { file: `src/${statements[0]}.js`, line: 3, function: 'loop' },
+    })),
     dbDurationMs: 0,
     slowQueryCount: slowQueries.length,
     slowQueries: slowQueries.map(({ fingerprint, durationMs }) => ({ fingerprint, query: `SELECT * FROM t_${fingerprint} WHERE id = $1`, summary: `SELECT t_${fingerprint}`, durationMs })),
@@ -125,6 +133,38 @@ describe('merging StatisticsStore states (a cluster primary adding up its worker
       { method: 'GET', route: '/b', requests: 1 },
     ]);
     expect(primary.snapshot().requests).toBe(4);
+  });
+
+  it('adds up loops from several workers, and merges a worker that predates merged loops as having none', () => {
+    const loop = (iterations: number) => ({
+      iterations,
+      statements: ['a1', 'b2'].map((fingerprint) => ({ kind: 'db' as const, fingerprint, query: `SELECT ${fingerprint}` })),
+      durationMs: iterations,
+      suggestion: 'one query for both',
+      callSite: { file: 'src/loop.js', line: 3, function: 'loop' },
+    });
+    const first = new StatisticsStore({ service: 's' });
+    const second = new StatisticsStore({ service: 's' });
+    first.record(request({ loops: [loop(6)] }));
+    second.record(request({ loops: [loop(9)] }));
+    second.record(request({ loops: [loop(7)] }));
+    const older = overIpc(new StatisticsStore({ service: 's' }).state());
+    delete older.loops;
+    const primary = new StatisticsStore({ service: 's' });
+    for (const state of [first.state(), second.state(), older]) primary.merge(overIpc(state));
+    expect(primary.snapshot().loops).toEqual([
+      {
+        route: '/meetings/{id}',
+        iterations: 9,
+        occurrences: 3,
+        statements: [
+          { fingerprint: 'a1', query: 'SELECT a1' },
+          { fingerprint: 'b2', query: 'SELECT b2' },
+        ],
+        suggestion: 'one query for both',
+        callSite: { file: 'src/loop.js', line: 3, function: 'loop' },
+      },
+    ]);
   });
 
   it('starts `since` at the earliest of the merged stores', () => {
