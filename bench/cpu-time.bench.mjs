@@ -1,11 +1,12 @@
 // Where spanlens' CPU time per request goes, from V8's sampling profiler rather than /proc: the load
 // benchmark's CPU ratios move by ±10 % between identical runs on 2 shared cores, too much to see a few
 // per cent; a profile splits one process' time into parts, and spanlens' own part does not depend on how
-// busy the machine is. Runs the load benchmark's fixture app under the plain NodeSDK and under spanlens,
-// one route at a time, profiles a measured window of load after a warm-up, and prints per route the
+// busy the machine is. Runs the load benchmark's fixture app under the plain NodeSDK, spanlens and spanlens
+// at 10 % sampling, one route at a time, at a fixed request rate, profiles a measured window of load after
+// a warm-up, and prints per route the
 // µs per request of each part (see bench/load/cpu-profile-attribution.mjs) and spanlens' costliest
 // functions. Needs PostgreSQL and Redis as the load benchmark does, and the built package:
-//   npx tsc -p . && node bench/cpu-time.bench.mjs [--seconds 8] [--routes /one,/cached]
+//   npx tsc -p . && node bench/cpu-time.bench.mjs [--seconds 8] [--rounds 3] [--routes /one,/cached]
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
